@@ -1,0 +1,54 @@
+import { Hono } from "hono";
+import { cors } from "hono/cors";
+import { AppError, toAppError } from "./errors.js";
+import type { AppDeps } from "./http/app-deps.js";
+import { bearerAuth } from "./http/auth.js";
+import { miscRoutes } from "./http/misc-routes.js";
+import { runRoutes } from "./http/run-routes.js";
+
+/**
+ * The service's HTTP app: wiring only, it never listens (tests and `main.ts` serve it). Errors
+ * become API.md §5 JSON bodies; agent failures never get here, they are events.
+ */
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  const origins = deps.config.cors.origins;
+  if (origins.length > 0) {
+    app.use(
+      "*",
+      cors({
+        origin: origins.includes("*") ? "*" : [...origins],
+        exposeHeaders: ["X-Run-Id"],
+        allowHeaders: ["Authorization", "Content-Type", "Last-Event-ID"],
+      }),
+    );
+  }
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await deps.checkUpstream(AbortSignal.timeout(5_000));
+      return c.json({ status: "ready", upstream: "ok", store: "ok" });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : "unreachable";
+      return c.json({ status: "not_ready", upstream: message, store: "ok" }, 503);
+    }
+  });
+
+  app.use("/v1/*", bearerAuth(deps.authTokens));
+  app.route("/v1", runRoutes(deps));
+  app.route("/v1", miscRoutes(deps));
+
+  app.notFound((c) =>
+    c.json(new AppError("not_found", `No route ${c.req.method} ${c.req.path}.`, 404).toBody(), 404),
+  );
+  app.onError((error, c) => {
+    const appError = toAppError(error);
+    if (appError.status >= 500 && appError.code === "internal")
+      deps.log(`${c.req.method} ${c.req.path} failed`, error);
+    if (appError.extra.retryAfterSeconds !== undefined)
+      c.header("Retry-After", String(appError.extra.retryAfterSeconds));
+    return c.json(appError.toBody(), appError.status as 400);
+  });
+  return app;
+}

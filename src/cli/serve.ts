@@ -1,0 +1,82 @@
+import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ConfigError, loadConfig, type Env } from "../config/index.js";
+import { createService } from "../create-service.js";
+import { createLog } from "../log.js";
+import { loadSimulatorAgents, startSimulator, type Simulator } from "../simulator/index.js";
+
+/**
+ * `letta-fanout serve`: loads the config, starts the built-in simulator when no Letta URL is
+ * configured (API.md §6), serves the API and dashboard, and on SIGTERM/SIGINT stops accepting,
+ * lets running streams finish within `server.shutdown_grace_ms`, ends readers, and exits 0.
+ */
+export async function serveCommand(args: string[], env: Env): Promise<void> {
+  const configPath = flag(args, "--config");
+  let loaded;
+  try {
+    loaded = await loadConfig({ path: configPath, env });
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const { config, apiKey, authTokens } = loaded;
+  const log = createLog([apiKey, ...authTokens]);
+
+  let simulator: Simulator | undefined;
+  let baseUrl: string;
+  if (config.upstream.base_url !== null) {
+    baseUrl = config.upstream.base_url;
+  } else {
+    const agents = await loadSimulatorAgents(config.simulator.agents_file);
+    simulator = await startSimulator({
+      agents,
+      host: "127.0.0.1",
+      port: 0,
+      pingIntervalMs: config.simulator.ping_interval_ms,
+    });
+    baseUrl = simulator.url;
+    console.log(
+      `No Letta URL configured: using the built-in Letta simulator at ${simulator.url} (${agents.length} agents).`,
+    );
+    console.log("Set LETTA_BASE_URL (and LETTA_API_KEY) to use a real Letta server.");
+  }
+
+  const service = createService({ config, baseUrl, apiKey, authTokens, log });
+  const server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const { port } = server.address() as AddressInfo;
+  const shown =
+    config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
+  console.log(`letta-fanout listening on http://${shown}:${port}`);
+  console.log(
+    `Dashboard: http://${shown}:${port}/   Panels: ${Object.keys(config.panels).join(", ") || "none"}`,
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: shutting down (grace ${config.server.shutdown_grace_ms} ms)…`);
+    server.close();
+    await service.shutdown(config.server.shutdown_grace_ms);
+    (server as Server).closeAllConnections();
+    await simulator?.close();
+    console.log("Stopped.");
+    process.exit(0);
+  };
+  process.once("SIGTERM", () => void stop("SIGTERM"));
+  process.once("SIGINT", () => void stop("SIGINT"));
+}
+
+/** The value after `name` in argv, if present. */
+export function flag(args: string[], name: string): string | undefined {
+  const index = args.indexOf(name);
+  return index >= 0 ? args[index + 1] : undefined;
+}

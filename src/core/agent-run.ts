@@ -1,0 +1,202 @@
+import type { AgentOptions } from "../protocol/agent-options.js";
+import type { AgentEndStatus, AgentEventDraft } from "../protocol/events.js";
+import type { MessageInput } from "../protocol/run-request.js";
+import { abortableSleep } from "./abortable-sleep.js";
+import { AgentMetricsTracker } from "./agent-metrics-tracker.js";
+import type { AgentSource, OpenRequest } from "./agent-source.js";
+import { stopOf, stopTimedOut } from "./agent-stop.js";
+import type { BackpressureGate } from "./backpressure-gate.js";
+import { AgentOutputSink } from "./agent-output-sink.js";
+import { classifyFailure, type Failure } from "./classify-failure.js";
+import { planRetry } from "./plan-retry.js";
+import { readAttempt, type AttemptState } from "./read-attempt.js";
+
+/** What the run shares with each of its agents. */
+export interface AgentRunContext {
+  source: AgentSource;
+  message: MessageInput;
+  gate: BackpressureGate;
+  /** Run-wide memory: once Letta answered 503 to a background request, the run stays foreground. */
+  upstream: { backgroundUnavailable: boolean };
+  /** Epoch ms when the whole run must end. */
+  runDeadlineAt: number;
+  now: () => number;
+  random: () => number;
+}
+
+export interface AgentRunSpec {
+  agentId: string;
+  options: AgentOptions;
+  /** Epoch ms when the agent entered the run (for `queued_ms`). */
+  queuedAt: number;
+}
+
+/** Bound on waiting for Letta's cancel endpoint before the agent reports `cancelled`. */
+const CANCEL_CALL_TIMEOUT_MS = 2_000;
+
+/**
+ * Runs one agent stream to its end: opens the upstream, retries and resumes per API.md §4,
+ * applies the agent's options, and emits its events, always ending with exactly one
+ * `agent.completed`. Never throws: every failure becomes that final event. `stop` is the
+ * outside world's say (cancel, run deadline); its reason is an `AgentStop`.
+ */
+export async function runAgent(
+  spec: AgentRunSpec,
+  context: AgentRunContext,
+  stop: AbortSignal,
+  emit: (event: AgentEventDraft) => void,
+): Promise<AgentEndStatus> {
+  const { agentId, options } = spec;
+  const metrics = new AgentMetricsTracker(spec.queuedAt, context.now);
+  const sink = new AgentOutputSink(agentId, options, context.gate, metrics, emit, context.now);
+  metrics.start();
+
+  const ownDeadline = new AbortController();
+  const deadlineAt = Math.min(
+    context.runDeadlineAt,
+    options.timeout_ms === null ? Infinity : context.now() + options.timeout_ms,
+  );
+  const deadlineTimer = setTimeout(
+    () => ownDeadline.abort(stopTimedOut("The agent did not finish before its deadline.")),
+    Math.max(0, deadlineAt - context.now()),
+  );
+  const signal = AbortSignal.any([stop, ownDeadline.signal]);
+
+  const state: AttemptState = {
+    accepted: false,
+    lettaRunId: undefined,
+    lastSeqId: undefined,
+    stopReason: undefined,
+  };
+  let background =
+    options.background === true || (options.background === "auto" && !context.upstream.backgroundUnavailable);
+  let failure: Failure | undefined;
+
+  try {
+    for (let attempt = 1; ;) {
+      if (signal.aborted) break;
+      const request: OpenRequest =
+        state.accepted && state.lettaRunId !== undefined
+          ? { mode: "resume", agentId, lettaRunId: state.lettaRunId, startingAfter: state.lastSeqId ?? 0 }
+          : {
+              mode: "send",
+              agentId,
+              message: context.message,
+              streamTokens: options.stream_tokens,
+              background,
+            };
+      metrics.attempts = attempt;
+      metrics.request();
+      try {
+        await readAttempt(context.source, request, options, state, sink, signal, attempt);
+        return await finish(sink, metrics, state.stopReason);
+      } catch (error) {
+        if (signal.aborted) break;
+        const classified = classifyFailure(error);
+        if (
+          classified.backgroundUnavailable &&
+          options.background === "auto" &&
+          !state.accepted &&
+          background
+        ) {
+          // API.md §3: falling back to foreground is not an attempt and emits no agent.retry.
+          context.upstream.backgroundUnavailable = true;
+          background = false;
+          continue;
+        }
+        const retry = planRetry(classified, attempt, options, state, background, deadlineAt, context);
+        if (retry.kind === "fail") {
+          failure = retry.failure;
+          break;
+        }
+        if (retry.mode === "resend") {
+          state.accepted = false;
+          state.lettaRunId = undefined;
+          state.lastSeqId = undefined;
+        }
+        attempt += 1;
+        sink.event({
+          type: "agent.retry",
+          agent_id: agentId,
+          attempt,
+          delay_ms: retry.delayMs,
+          reason: classified.code,
+          mode: retry.mode,
+          ...(retry.mode === "resume" ? { resume_after: state.lastSeqId ?? 0 } : {}),
+        });
+        await abortableSleep(retry.delayMs, signal);
+      }
+    }
+  } finally {
+    clearTimeout(deadlineTimer);
+  }
+
+  if (signal.aborted) {
+    const why = stopOf(signal);
+    if (state.accepted) await cancelUpstream(context.source, agentId, state.lettaRunId);
+    return end(sink, metrics, why.status, { code: why.code, message: why.message });
+  }
+  const final = failure ?? { code: "internal" as const, message: "The agent stream ended unexpectedly." };
+  return end(sink, metrics, "failed", { code: final.code, message: final.message }, state.stopReason);
+}
+
+/** Maps Letta's stop reason to the agent's final status (letta-wire §2.6). */
+async function finish(
+  sink: AgentOutputSink,
+  metrics: AgentMetricsTracker,
+  stopReason: string | undefined,
+): Promise<AgentEndStatus> {
+  const reason = stopReason ?? "end_turn";
+  if (["end_turn", "max_steps", "tool_rule", "requires_approval"].includes(reason)) {
+    return end(sink, metrics, "completed", undefined, reason);
+  }
+  if (reason === "cancelled") {
+    return end(
+      sink,
+      metrics,
+      "cancelled",
+      { code: "cancelled", message: "Letta cancelled the agent's run." },
+      reason,
+    );
+  }
+  return end(
+    sink,
+    metrics,
+    "failed",
+    { code: "upstream_error", message: `Letta stopped the agent with stop reason "${reason}".` },
+    reason,
+  );
+}
+
+function end(
+  sink: AgentOutputSink,
+  metrics: AgentMetricsTracker,
+  status: AgentEndStatus,
+  error?: { code: string; message: string },
+  stopReason?: string,
+): Promise<AgentEndStatus> {
+  sink.close();
+  sink.event({
+    type: "agent.completed",
+    agent_id: sink.agentId,
+    status,
+    ...(stopReason === undefined ? {} : { stop_reason: stopReason }),
+    ...(error === undefined ? {} : { error }),
+    metrics: metrics.finish(),
+  });
+  return Promise.resolve(status);
+}
+
+/** Best effort: Letta keeps working after a client disconnect, so tell it to stop (letta-wire §1.4). */
+async function cancelUpstream(
+  source: AgentSource,
+  agentId: string,
+  lettaRunId: string | undefined,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    source.cancel(agentId, lettaRunId),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_CALL_TIMEOUT_MS))),
+  ]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,29 @@
+import type { AgentEndStatus, AgentErrorCode } from "../protocol/events.js";
+
+/** Why an agent was told to stop from outside its own stream: the `reason` of its stop signal. */
+export interface AgentStop {
+  status: Extract<AgentEndStatus, "cancelled" | "timed_out">;
+  code: Extract<AgentErrorCode, "cancelled" | "deadline_exceeded">;
+  message: string;
+}
+
+export const stopCancelled = (message = "The agent was cancelled."): AgentStop => ({
+  status: "cancelled",
+  code: "cancelled",
+  message,
+});
+
+export const stopTimedOut = (message: string): AgentStop => ({
+  status: "timed_out",
+  code: "deadline_exceeded",
+  message,
+});
+
+/** Reads an AgentStop back from an aborted signal (anything else counts as a cancel). */
+export function stopOf(signal: AbortSignal): AgentStop {
+  const reason: unknown = signal.reason;
+  if (typeof reason === "object" && reason !== null && "status" in reason && "code" in reason) {
+    return reason as AgentStop;
+  }
+  return stopCancelled();
+}

@@ -1,0 +1,141 @@
+import pLimit from "p-limit";
+import { merge, Observable } from "rxjs";
+import type { AgentOptions } from "../protocol/agent-options.js";
+import type { AgentEndStatus, AgentEventDraft, EventDraft } from "../protocol/events.js";
+import type { MessageInput } from "../protocol/run-request.js";
+import type { RunOptions } from "../protocol/run-options.js";
+import { runAgent, type AgentRunContext } from "./agent-run.js";
+import type { AgentSource } from "./agent-source.js";
+import { stopCancelled, stopTimedOut } from "./agent-stop.js";
+import { BackpressureGate } from "./backpressure-gate.js";
+import { RunOutcome } from "./run-outcome.js";
+
+/** Everything a run needs, resolved: which agents, with which options. */
+export interface RunPlan {
+  message: MessageInput;
+  agents: { agentId: string; label?: string; options: AgentOptions }[];
+  options: RunOptions;
+  /** What `run.started.options` shows: the effective run options after all merging. */
+  effectiveOptions: Record<string, unknown>;
+}
+
+export interface FanOutDeps {
+  source: AgentSource;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** A started fan-out: its events, and the handles the outside world steers it with. */
+export interface FanOut {
+  /** Every event of the run in order, from `run.started` to `run.completed`; subscribe once. */
+  events: Observable<EventDraft>;
+  /** Where the run's own SSE stream reports what it delivered (backpressure). */
+  gate: BackpressureGate;
+  /** Cancels the run, or only some of its agents. Idempotent. */
+  cancel(agentIds?: readonly string[]): void;
+}
+
+/**
+ * Fans one message out to every agent of the plan: at most `max_concurrency` agent streams at
+ * once (the rest wait in order, `agent.queued`), each an Observable whose teardown aborts its
+ * upstream, merged into one stream tagged by `agent_id`. Applies the run options
+ * `deadline_ms`, `complete_when` and cancellation, and ends with `run.completed`.
+ *
+ * @example
+ *   const run = fanOut(plan, { source });
+ *   run.events.subscribe((event) => log.append(event));
+ */
+export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
+  const now = deps.now ?? Date.now;
+  const gate = new BackpressureGate();
+  const stops = new Map(plan.agents.map((agent) => [agent.agentId, new AbortController()]));
+  const outcome = new RunOutcome(plan.agents.map((agent) => agent.agentId));
+
+  const stopAgents = (ids: Iterable<string>, reason: unknown) => {
+    for (const id of ids) stops.get(id)?.abort(reason);
+  };
+  const cancel = (agentIds?: readonly string[]) => {
+    if (agentIds === undefined) {
+      outcome.end("cancelled");
+      stopAgents(stops.keys(), stopCancelled("The run was cancelled."));
+    } else {
+      stopAgents(agentIds, stopCancelled());
+    }
+  };
+
+  const events = new Observable<EventDraft>((subscriber) => {
+    const startedAt = now();
+    const context: AgentRunContext = {
+      source: deps.source,
+      message: plan.message,
+      gate,
+      upstream: { backgroundUnavailable: false },
+      runDeadlineAt: startedAt + plan.options.deadline_ms,
+      now,
+      random: deps.random ?? Math.random,
+    };
+    const deadline = setTimeout(() => {
+      outcome.end("timed_out");
+      stopAgents(stops.keys(), stopTimedOut(`The run's deadline of ${plan.options.deadline_ms} ms passed.`));
+    }, plan.options.deadline_ms);
+
+    subscriber.next({
+      type: "run.started",
+      agents: plan.agents.map(({ agentId, label }) => ({ agent_id: agentId, ...(label ? { label } : {}) })),
+      options: plan.effectiveOptions,
+    });
+
+    const concurrency = plan.options.max_concurrency;
+    const limit = pLimit(concurrency);
+    const agentStreams = plan.agents.map((agent, index) => {
+      const stop = stops.get(agent.agentId) ?? new AbortController();
+      return new Observable<AgentEventDraft>((agentSubscriber) => {
+        if (index >= concurrency) {
+          agentSubscriber.next({
+            type: "agent.queued",
+            agent_id: agent.agentId,
+            position: index - concurrency + 1,
+          });
+        }
+        const spec = { agentId: agent.agentId, options: agent.options, queuedAt: startedAt };
+        void limit(() => runAgent(spec, context, stop.signal, (event) => agentSubscriber.next(event))).then(
+          () => agentSubscriber.complete(),
+          (error: unknown) => agentSubscriber.error(error),
+        );
+        return () => stop.abort(stopCancelled("The run was torn down."));
+      });
+    });
+
+    const firstK = plan.options.complete_when === "all" ? undefined : plan.options.complete_when.first;
+    const subscription = merge(...agentStreams).subscribe({
+      next: (event) => {
+        outcome.observe(event, now() - startedAt);
+        subscriber.next(event);
+        if (event.type === "agent.completed" && firstK !== undefined && outcome.completedCount() === firstK) {
+          outcome.end("completed");
+          stopAgents(
+            outcome.unfinished(),
+            stopCancelled(`complete_when.first: ${firstK} agents already completed.`),
+          );
+        }
+      },
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => {
+        clearTimeout(deadline);
+        subscriber.next({
+          type: "run.completed",
+          status: outcome.status(),
+          agents: outcome.statuses() as Record<string, AgentEndStatus>,
+          metrics: outcome.metrics(now() - startedAt),
+        });
+        subscriber.complete();
+      },
+    });
+    return () => {
+      clearTimeout(deadline);
+      subscription.unsubscribe();
+    };
+  });
+
+  return { events, gate, cancel };
+}

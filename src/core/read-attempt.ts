@@ -1,0 +1,82 @@
+import type { AgentOptions } from "../protocol/agent-options.js";
+import type { AgentOutputSink } from "./agent-output-sink.js";
+import { UpstreamFailure, type AgentSource, type OpenRequest, type UpstreamItem } from "./agent-source.js";
+import { IdleTimeout } from "./classify-failure.js";
+import { IdleWatch } from "./idle-watch.js";
+
+/** What one agent has learned across its attempts; what a resume needs. */
+export interface AttemptState {
+  /** Letta accepted the message (a 2xx stream opened): from now on it must never be re-sent. */
+  accepted: boolean;
+  lettaRunId: string | undefined;
+  /** The last background `seq_id` whose events all went out. */
+  lastSeqId: number | undefined;
+  stopReason: string | undefined;
+}
+
+/**
+ * One upstream attempt: opens the stream and reads it to its end through the sink. Resolves
+ * when Letta ended the stream with a stop reason; throws otherwise (an `IdleTimeout`, an
+ * `UpstreamFailure`, or whatever the source threw). The idle timer covers the wait for headers
+ * and for every message, but not the time the sink holds the agent back.
+ */
+export async function readAttempt(
+  source: AgentSource,
+  request: OpenRequest,
+  options: AgentOptions,
+  state: AttemptState,
+  sink: AgentOutputSink,
+  stop: AbortSignal,
+  attemptNumber: number,
+): Promise<void> {
+  const attempt = new AbortController();
+  const signal = AbortSignal.any([stop, attempt.signal]);
+  const idle = new IdleWatch(options.idle_timeout_ms, () =>
+    attempt.abort(new IdleTimeout(options.idle_timeout_ms)),
+  );
+  let iterator: AsyncIterator<UpstreamItem> | undefined;
+  try {
+    const opened = await source.open(request, signal);
+    iterator = opened;
+    throwIfAborted(attempt.signal);
+    if (request.mode === "send") state.accepted = true;
+    state.stopReason = undefined;
+    for (let first = true; ; first = false) {
+      const next = await opened.next();
+      // An abort ends the SDK's iteration quietly (letta-wire §4.1): check before trusting `done`.
+      throwIfAborted(signal);
+      if (first) {
+        // agent.started means "a stream opened"; Letta names its run in the first event (the
+        // initial ping), so the event waits for it and can carry `letta_run_id`.
+        const lettaRunId = next.done ? undefined : next.value.lettaRunId;
+        if (lettaRunId !== undefined) state.lettaRunId = lettaRunId;
+        sink.started(attemptNumber, state.lettaRunId);
+      }
+      if (next.done) break;
+      idle.touch();
+      const item = next.value;
+      if (item.lettaRunId !== undefined) state.lettaRunId = item.lettaRunId;
+      for (const output of item.outputs) if (output.type === "stop") state.stopReason = output.stop_reason;
+      await sink.item(item, signal, idle);
+      throwIfAborted(attempt.signal);
+      if (item.seqId !== undefined) state.lastSeqId = item.seqId;
+    }
+    if (state.stopReason === undefined) {
+      throw new UpstreamFailure(
+        "upstream_disconnected",
+        "The Letta stream ended before the agent finished.",
+        {
+          retryable: true,
+        },
+      );
+    }
+  } finally {
+    idle.stop();
+    attempt.abort();
+    void iterator?.return?.().catch(() => undefined);
+  }
+}
+
+function throwIfAborted(signal: AbortSignal): void {
+  if (signal.aborted) throw signal.reason;
+}

@@ -1,0 +1,78 @@
+import type { Hono } from "hono";
+import { createApp } from "./app.js";
+import type { FanoutConfig } from "./config/index.js";
+import type { AgentSource } from "./core/agent-source.js";
+import { SseHub } from "./http/sse-hub.js";
+import { RunService } from "./runs/run-service.js";
+import type { TagResolver } from "./runs/plan-run.js";
+import { MemoryEventStore } from "./store/memory-event-store.js";
+import { createLettaAgentSource } from "./upstream/letta/letta-agent-source.js";
+import { createLettaClient } from "./upstream/letta/create-letta-client.js";
+import { listAgentsByTags } from "./upstream/letta/list-agents-by-tags.js";
+
+export interface ServiceOptions {
+  config: FanoutConfig;
+  /** The Letta base URL in use (the configured one, or the in-process simulator's). */
+  baseUrl: string;
+  apiKey: string | null;
+  authTokens: readonly string[];
+  log: (message: string, error?: unknown) => void;
+  /** Tests may swap the upstream; by default it is the Letta SDK. */
+  source?: AgentSource;
+}
+
+/** A wired service: the Hono app plus the parts a server and a shutdown need. */
+export interface Service {
+  app: Hono;
+  runs: RunService;
+  hub: SseHub;
+  /** Graceful stop: refuse new runs, let running ones finish within the grace, end readers. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** Builds the whole service from a parsed config; it does not listen. */
+export function createService(options: ServiceOptions): Service {
+  const { config } = options;
+  const client = createLettaClient({
+    baseUrl: options.baseUrl,
+    apiKey: options.apiKey,
+    requestTimeoutMs: config.upstream.request_timeout_ms,
+    maxEventBytes: config.limits.max_upstream_event_bytes,
+  });
+  const store = new MemoryEventStore(config.retention);
+  const runs = new RunService({
+    source: options.source ?? createLettaAgentSource(client),
+    store,
+    maxActiveRuns: config.limits.max_active_runs,
+    log: options.log,
+  });
+  const hub = new SseHub({
+    pingIntervalMs: config.sse.ping_interval_ms,
+    retryMs: config.sse.retry_ms,
+    compression: config.compression,
+  });
+  const resolveTags: TagResolver = (tags, matchAll, signal) =>
+    listAgentsByTags(client, tags, matchAll, signal);
+  const app = createApp({
+    config,
+    authTokens: options.authTokens,
+    store,
+    runs,
+    hub,
+    resolveTags,
+    checkUpstream: async (signal) => {
+      await client.health({ signal, maxRetries: 0 });
+    },
+    log: options.log,
+  });
+  return {
+    app,
+    runs,
+    hub,
+    async shutdown(graceMs) {
+      await runs.shutdown(graceMs);
+      await hub.shutdown();
+      store.close();
+    },
+  };
+}

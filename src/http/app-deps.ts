@@ -1,0 +1,20 @@
+import type { FanoutConfig } from "../config/index.js";
+import type { TagResolver } from "../runs/plan-run.js";
+import type { RunService } from "../runs/run-service.js";
+import type { EventStore } from "../store/event-store.js";
+import type { SseHub } from "./sse-hub.js";
+
+/** What the HTTP layer is built from; `app.ts` wires it, tests can build their own. */
+export interface AppDeps {
+  config: FanoutConfig;
+  /** Bearer tokens accepted on /v1 routes; empty = no auth. */
+  authTokens: readonly string[];
+  store: EventStore;
+  runs: RunService;
+  hub: SseHub;
+  resolveTags: TagResolver;
+  /** Resolves if the upstream Letta answers; rejects with a safe message otherwise. */
+  checkUpstream: (signal: AbortSignal) => Promise<void>;
+  /** Logs without secrets: messages are ours, errors are logged by class and message only. */
+  log: (message: string, error?: unknown) => void;
+}

@@ -1,0 +1,43 @@
+import { encodeEventFrame } from "../protocol/sse-frame.js";
+import type { EventStore, StoredEvent } from "../store/event-store.js";
+import type { LogReader } from "./stream-log.js";
+
+/** One run's log: cursors are the run's `seq`, frames as encoded at append. */
+export function runLogReader(store: EventStore, runId: string): LogReader {
+  return {
+    read: (after, max) => store.readRun(runId, after, max),
+    wait: (after, signal) => store.waitRun(runId, after, signal),
+    cursor: (event) => event.seq,
+    frame: (event) => event.frame,
+  };
+}
+
+const firehoseFrames = new WeakMap<StoredEvent, Buffer>();
+
+/**
+ * The firehose of all runs (`GET /v1/events`): cursors are firehose positions, so its frames
+ * carry a different `id:`; each is encoded once on first use and shared by all firehose
+ * readers. `panel` keeps only runs of that panel.
+ */
+export function firehoseReader(store: EventStore, panel: string | undefined): LogReader {
+  return {
+    read: async (after, max) => {
+      const batch = await store.readFirehose(after, max);
+      const last = batch.events.at(-1);
+      if (panel === undefined || !last) return batch;
+      // Events of other panels are skipped, but the cursor still moves past them.
+      const events = batch.events.filter((event) => store.panelOf(event.runId) === panel);
+      return { events, ended: false, next: last.global };
+    },
+    wait: (after, signal) => store.waitFirehose(after, signal),
+    cursor: (event) => event.global,
+    frame: (event) => {
+      let frame = firehoseFrames.get(event);
+      if (!frame) {
+        frame = encodeEventFrame(event.global, event.type, event.json);
+        firehoseFrames.set(event, frame);
+      }
+      return frame;
+    },
+  };
+}

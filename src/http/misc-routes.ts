@@ -1,0 +1,48 @@
+import { Hono } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { notFound } from "../errors.js";
+import { CursorExpired } from "../store/event-store.js";
+import type { AppDeps } from "./app-deps.js";
+import { cursorGone, readCursor } from "./cursor.js";
+import { firehoseReader } from "./log-readers.js";
+import { streamLog } from "./stream-log.js";
+
+/** `/v1/events` (the firehose) and `/v1/panels` (API.md §2). */
+export function miscRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.get("/events", async (c) => {
+    const panel = c.req.query("panel");
+    const reader = firehoseReader(deps.store, panel);
+    // Without a cursor a dashboard wants what happens from now on, not the whole history.
+    const after = readCursor(c) ?? (await deps.store.firehoseHead());
+    try {
+      await reader.read(after, 0);
+    } catch (error) {
+      if (error instanceof CursorExpired) throw cursorGone(error);
+      throw error;
+    }
+    const sse = deps.hub.start(c);
+    void streamLog(sse, reader, after)
+      .catch(async (error: unknown) => {
+        if (error instanceof CursorExpired) {
+          await sse.fail({ type: "error", code: "cursor_expired", message: error.message });
+        } else deps.log("firehose reader failed", error);
+      })
+      .finally(() => sse.end());
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  app.get("/panels", (c) =>
+    c.json({ panels: Object.entries(deps.config.panels).map(([name, panel]) => ({ name, ...panel })) }),
+  );
+
+  app.get("/panels/:name", (c) => {
+    const name = c.req.param("name");
+    const panel = deps.config.panels[name];
+    if (!panel) throw notFound(`No panel named "${name}".`);
+    return c.json({ name, ...panel });
+  });
+
+  return app;
+}

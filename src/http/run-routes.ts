@@ -1,0 +1,135 @@
+import { Hono, type Context } from "hono";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { notFound, validationError } from "../errors.js";
+import { CancelRequest } from "../protocol/run-request.js";
+import { zodDetails } from "../protocol/zod-details.js";
+import { planRun } from "../runs/plan-run.js";
+import type { ActiveRun } from "../runs/run-service.js";
+import { CursorExpired, type StoredEvent } from "../store/event-store.js";
+import type { AppDeps } from "./app-deps.js";
+import { cursorGone, readCursor } from "./cursor.js";
+import { readJsonBody } from "./read-json-body.js";
+import { runLogReader } from "./log-readers.js";
+import { streamLog } from "./stream-log.js";
+
+/** How long a cancel waits for the run to end before answering 202 instead of 200. */
+const CANCEL_SETTLE_MS = 1_000;
+
+/** `/v1/runs` and `/v1/panels/{name}/runs` (API.md §1 and §2). */
+export function runRoutes(deps: AppDeps): Hono {
+  const app = new Hono();
+
+  app.post("/runs", (c) => createRun(c, undefined));
+  app.post("/panels/:name/runs", (c) => createRun(c, c.req.param("name")));
+
+  async function createRun(c: Context, panel: string | undefined) {
+    const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
+    const planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
+    const active = deps.runs.start(planned);
+    const agents = planned.plan.agents.map((agent) => agent.agentId);
+    if (!(c.req.header("accept") ?? "").includes("text/event-stream")) {
+      return c.json(
+        { run_id: active.runId, status: "running", agents, events_url: `/v1/runs/${active.runId}/events` },
+        202,
+      );
+    }
+    streamOwnRun(c, active, planned.plan.options.on_disconnect);
+    return RESPONSE_ALREADY_SENT;
+  }
+
+  /** The run's own stream: the pacing reader whose socket backpressure holds agents back. */
+  function streamOwnRun(c: Context, active: ActiveRun, onDisconnect: string) {
+    const sse = deps.hub.start(c, { "x-run-id": active.runId });
+    const { gate } = active.run;
+    gate.attach();
+    const delivered = (events: readonly StoredEvent[]) => {
+      for (const event of events) if (event.agentId !== undefined) gate.delivered(event.agentId);
+    };
+    void streamLog(sse, runLogReader(deps.store, active.runId), 0, delivered)
+      .catch((error: unknown) => deps.log("run stream failed", error))
+      .finally(() => {
+        if (sse.closed && deps.runs.get(active.runId)) {
+          // The client left before run.completed (API.md §1 on_disconnect).
+          if (onDisconnect === "cancel") active.run.cancel();
+        }
+        gate.detach();
+        sse.end();
+      });
+  }
+
+  app.get("/runs", async (c) => {
+    const limitText = c.req.query("limit") ?? "20";
+    const limit = Number(limitText);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+      throw validationError([{ path: "limit", message: "must be a whole number from 1 to 100" }]);
+    }
+    const runs = await deps.store.listRuns(limit, c.req.query("after"));
+    const last = runs.at(-1);
+    return c.json({ runs, next_after: runs.length === limit && last ? last.run_id : null });
+  });
+
+  app.get("/runs/:id", async (c) => {
+    const snapshot = await deps.store.snapshot(c.req.param("id"));
+    if (!snapshot) throw notFound(`No run ${c.req.param("id")} (it never existed, or passed retention).`);
+    return c.json(snapshot);
+  });
+
+  app.get("/runs/:id/events", async (c) => {
+    const runId = c.req.param("id");
+    const after = readCursor(c) ?? 0;
+    if (!(await deps.store.hasRun(runId)))
+      throw notFound(`No run ${runId} (it never existed, or passed retention).`);
+    const reader = runLogReader(deps.store, runId);
+    try {
+      await reader.read(after, 0);
+    } catch (error) {
+      if (error instanceof CursorExpired) throw cursorGone(error);
+      throw error;
+    }
+    const sse = deps.hub.start(c);
+    void streamLog(sse, reader, after)
+      .catch(async (error: unknown) => {
+        if (error instanceof CursorExpired) {
+          await sse.fail({ type: "error", code: "cursor_expired", message: error.message });
+        } else deps.log("run reader failed", error);
+      })
+      .finally(() => sse.end());
+    return RESPONSE_ALREADY_SENT;
+  });
+
+  app.post("/runs/:id/cancel", async (c) => {
+    const runId = c.req.param("id");
+    const parsed = CancelRequest.safeParse(await readJsonBody(c, deps.config.limits.max_body_bytes, {}));
+    if (!parsed.success) throw validationError(zodDetails(parsed.error));
+    const snapshot = await deps.store.snapshot(runId);
+    if (!snapshot) throw notFound(`No run ${runId} (it never existed, or passed retention).`);
+    const active = deps.runs.get(runId);
+    if (!active) return c.json({ run_id: runId, status: snapshot.status }, 200);
+    const ids = parsed.data.agent_ids;
+    const unknown = ids?.filter((id) => !(id in snapshot.agents)) ?? [];
+    if (unknown.length > 0) {
+      throw validationError(
+        unknown.map((id) => ({
+          path: `agent_ids.${ids?.indexOf(id) ?? 0}`,
+          message: `${id} is not an agent of this run`,
+        })),
+      );
+    }
+    active.run.cancel(ids);
+    if (ids === undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        active.done,
+        new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_SETTLE_MS))),
+      ]);
+      clearTimeout(timer);
+      if (!deps.runs.get(runId)) {
+        const final = await deps.store.snapshot(runId);
+        return c.json({ run_id: runId, status: final?.status ?? "cancelled" }, 200);
+      }
+    }
+    return c.json({ run_id: runId, status: "running" }, 202);
+  });
+
+  return app;
+}

@@ -1,0 +1,72 @@
+import type { Context } from "hono";
+import type { HttpBindings } from "@hono/node-server";
+import { createCompressor, negotiateEncoding, type CompressionOptions } from "./compression.js";
+import { SseWriter } from "./sse-writer.js";
+
+export interface SseHubOptions {
+  pingIntervalMs: number;
+  retryMs: number;
+  compression: CompressionOptions;
+  /** Headers every SSE response carries (CORS). */
+  headers?: (c: Context) => Record<string, string>;
+}
+
+/**
+ * Opens SSE responses and keeps track of them: the cap on compressed readers (API.md §3), and
+ * the list a graceful shutdown ends with a `shutting_down` frame.
+ */
+export class SseHub {
+  private readonly open = new Set<SseWriter>();
+  private compressed = 0;
+
+  constructor(private readonly options: SseHubOptions) {}
+
+  get readers(): number {
+    return this.open.size;
+  }
+
+  /** Writes the SSE headers at once (so clients see the stream open) and returns the writer. */
+  start(c: Context, headers: Record<string, string> = {}): SseWriter {
+    const response = (c.env as HttpBindings).outgoing;
+    const { compression } = this.options;
+    const encoding =
+      compression.enabled && this.compressed < compression.max_compressed_readers
+        ? negotiateEncoding(c.req.header("accept-encoding"))
+        : undefined;
+    response.writeHead(200, {
+      "content-type": "text/event-stream; charset=utf-8",
+      "cache-control": "no-cache, no-transform",
+      connection: "keep-alive",
+      "x-accel-buffering": "no",
+      vary: "accept-encoding",
+      ...(encoding ? { "content-encoding": encoding } : {}),
+      ...this.options.headers?.(c),
+      ...headers,
+    });
+    response.flushHeaders();
+    // Nagle would hold small event writes back by up to 40 ms.
+    response.socket?.setNoDelay(true);
+    const writer = new SseWriter(
+      response,
+      this.options.pingIntervalMs,
+      encoding ? { stream: createCompressor(encoding, compression), encoding } : undefined,
+    );
+    if (encoding) this.compressed += 1;
+    this.open.add(writer);
+    writer.signal.addEventListener("abort", () => {
+      this.open.delete(writer);
+      if (encoding) this.compressed -= 1;
+    });
+    return writer;
+  }
+
+  /** Ends every open stream with a `shutting_down` frame and a `retry:` hint. */
+  async shutdown(): Promise<void> {
+    const error = {
+      type: "error",
+      code: "shutting_down",
+      message: "The service is shutting down; reconnect.",
+    } as const;
+    await Promise.all([...this.open].map((writer) => writer.fail(error, this.options.retryMs)));
+  }
+}

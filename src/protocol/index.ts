@@ -1,0 +1,6 @@
+export * from "./agent-options.js";
+export * from "./events.js";
+export * from "./run-options.js";
+export * from "./run-request.js";
+export * from "./run-snapshot.js";
+export * from "./zod-details.js";

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import type { Subscription } from "rxjs";
+import type { AgentSource } from "../core/agent-source.js";
+import { fanOut, type FanOut } from "../core/fan-out.js";
+import { AppError } from "../errors.js";
+import type { EventStore } from "../store/event-store.js";
+import type { PlannedRun } from "./plan-run.js";
+
+/** A run this process is executing. */
+export interface ActiveRun {
+  runId: string;
+  run: FanOut;
+  /** Resolves when `run.completed` is in the log. */
+  done: Promise<void>;
+}
+
+export interface RunServiceOptions {
+  source: AgentSource;
+  store: EventStore;
+  maxActiveRuns: number;
+  now?: () => number;
+  random?: () => number;
+  log?: (message: string, error?: unknown) => void;
+}
+
+/**
+ * Starts runs and keeps the handles of those still going: each run's events are appended to
+ * the store's run log in order, and the pacing reader's backpressure gate counts what it took.
+ */
+export class RunService {
+  private readonly active = new Map<string, ActiveRun & { subscription: Subscription }>();
+  private accepting = true;
+
+  constructor(private readonly options: RunServiceOptions) {}
+
+  /** Starts a planned run. Throws 503 `overloaded` past `limits.max_active_runs` or while shutting down. */
+  start(planned: PlannedRun): ActiveRun {
+    if (!this.accepting) {
+      throw new AppError("overloaded", "The service is shutting down; retry on another instance.", 503, {
+        retryAfterSeconds: 1,
+      });
+    }
+    if (this.active.size >= this.options.maxActiveRuns) {
+      throw new AppError(
+        "overloaded",
+        `${this.active.size} runs are already running (limits.max_active_runs); retry shortly.`,
+        503,
+        { retryAfterSeconds: 1 },
+      );
+    }
+    const { store } = this.options;
+    const runId = `fr-${randomUUID()}`;
+    store.createRun({ runId, panel: planned.panel, createdAt: (this.options.now ?? Date.now)() });
+    const run = fanOut(planned.plan, {
+      source: this.options.source,
+      ...(this.options.now ? { now: this.options.now } : {}),
+      ...(this.options.random ? { random: this.options.random } : {}),
+    });
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    const finish = () => {
+      this.active.delete(runId);
+      resolveDone();
+    };
+    const subscription = run.events.subscribe({
+      next: (draft) => {
+        store.append(runId, draft);
+        if ("agent_id" in draft) run.gate.appended(draft.agent_id);
+      },
+      error: (error: unknown) => {
+        // runAgent never throws; reaching here is a bug. End the run so readers are not left hanging.
+        this.options.log?.(`run ${runId} failed internally`, error);
+        store.append(runId, {
+          type: "run.completed",
+          status: "failed",
+          agents: {},
+          metrics: { duration_ms: 0, ttft_ms: null, agents_completed: 0, agents_failed: 0, events: 0 },
+        });
+        finish();
+      },
+      complete: finish,
+    });
+    const active = { runId, run, done, subscription };
+    if (this.active.has(runId) || !subscription.closed) this.active.set(runId, active);
+    return active;
+  }
+
+  get(runId: string): ActiveRun | undefined {
+    return this.active.get(runId);
+  }
+
+  get size(): number {
+    return this.active.size;
+  }
+
+  /**
+   * Graceful shutdown: refuse new runs, let running ones finish for `graceMs`, then cancel the
+   * rest and wait (bounded) for their `run.completed`.
+   */
+  async shutdown(graceMs: number): Promise<void> {
+    this.accepting = false;
+    const all = () => Promise.all([...this.active.values()].map((run) => run.done));
+    await Promise.race([all(), delay(graceMs)]);
+    for (const run of this.active.values()) run.run.cancel();
+    await Promise.race([all(), delay(5_000)]);
+    for (const run of this.active.values()) run.subscription.unsubscribe();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,76 @@
+import type { StoredEvent } from "./event-store.js";
+
+/**
+ * An append-only list of events with a cap: past `max` events the oldest are dropped (in
+ * chunks, so dropping stays cheap), and readers learn whether their cursor is still covered.
+ * Positions are 1-based and never reused; `dropped` of them are gone.
+ */
+export class EventLog {
+  private items: StoredEvent[] = [];
+  private dropped = 0;
+  private readonly waiters = new Set<() => void>();
+  private notifyScheduled = false;
+  ended = false;
+
+  constructor(private readonly max: number) {}
+
+  /** Position of the last event. */
+  get head(): number {
+    return this.dropped + this.items.length;
+  }
+
+  /** The oldest cursor from which reading still loses nothing. */
+  get oldestCursor(): number {
+    return this.dropped;
+  }
+
+  push(event: StoredEvent): void {
+    this.items.push(event);
+    if (this.items.length > this.max + Math.max(1, this.max >> 3)) {
+      const excess = this.items.length - this.max;
+      this.items.splice(0, excess);
+      this.dropped += excess;
+    }
+    this.wake();
+  }
+
+  /** Events after position `after` (at most `max`), or undefined if some of them were dropped. */
+  after(after: number, max: number): StoredEvent[] | undefined {
+    if (after < this.dropped) return undefined;
+    const start = after - this.dropped;
+    return this.items.slice(start, start + max);
+  }
+
+  end(): void {
+    this.ended = true;
+    this.wake();
+  }
+
+  /** Resolves once there is an event after `after`, the log ended, or `signal` aborted. */
+  wait(after: number, signal: AbortSignal): Promise<void> {
+    if (this.head > after || this.ended || signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        this.waiters.delete(done);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      this.waiters.add(done);
+      signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
+  /**
+   * Wakes readers on the next turn of the event loop, not per event: everything appended in
+   * the meantime then goes out in one write per reader (API.md §3 "events that are ready
+   * together may share one write").
+   */
+  private wake(): void {
+    if (this.notifyScheduled || this.waiters.size === 0) return;
+    this.notifyScheduled = true;
+    setImmediate(() => {
+      this.notifyScheduled = false;
+      for (const waiter of [...this.waiters]) waiter();
+    });
+  }
+}

@@ -1,0 +1,74 @@
+import type { EventDraft } from "../protocol/events.js";
+import type { RunSnapshot } from "../protocol/run-snapshot.js";
+
+/** One event in the run log, encoded once. */
+export interface StoredEvent {
+  readonly seq: number;
+  readonly type: string;
+  readonly agentId: string | undefined;
+  readonly runId: string;
+  /** The event's JSON, as every reader sends it. */
+  readonly json: string;
+  /** The whole SSE frame for run readers (`id:` is the run cursor). */
+  readonly frame: Buffer;
+  /** Position in the firehose of all runs (`GET /v1/events`). */
+  readonly global: number;
+}
+
+export interface RunMeta {
+  runId: string;
+  panel: string | null;
+  createdAt: number;
+}
+
+/** A slice of a log: the events after a cursor, and whether the log has ended with them. */
+export interface ReadBatch {
+  events: readonly StoredEvent[];
+  ended: boolean;
+}
+
+/** The cursor points before the oldest event still kept (API.md §2: 410). */
+export class CursorExpired extends Error {
+  override readonly name = "CursorExpired";
+  constructor(readonly oldestCursor: string) {
+    super(
+      `That cursor is older than the events this service keeps; the oldest cursor kept is ${oldestCursor}.`,
+    );
+  }
+}
+
+/** A summary row of `GET /v1/runs`. */
+export interface RunSummary {
+  run_id: string;
+  status: RunSnapshot["status"];
+  created_at: string;
+  completed_at?: string;
+  panel: string | null;
+  agents: number;
+}
+
+/**
+ * The run log (API.md §2 and §3): every event of every run with its gapless `seq`, readable from
+ * any cursor by any number of readers, each at its own pace, plus a firehose of all runs.
+ * Appends are synchronous and ordered; reads and waits are async so that a shared store
+ * (Redis) can implement the same contract.
+ */
+export interface EventStore {
+  createRun(meta: RunMeta): void;
+  /** Stamps `run_id`, `seq` and `ts`, encodes the event once, and keeps it. */
+  append(runId: string, draft: EventDraft): StoredEvent;
+  hasRun(runId: string): Promise<boolean>;
+  /** Events with seq > `after`, at most `max`. Throws CursorExpired. */
+  readRun(runId: string, after: number, max: number): Promise<ReadBatch>;
+  /** Resolves when the run has an event after `after`, or has ended, or `signal` aborts. */
+  waitRun(runId: string, after: number, signal: AbortSignal): Promise<void>;
+  /** Firehose events with global position > `after`. Throws CursorExpired. */
+  readFirehose(after: number, max: number): Promise<ReadBatch>;
+  waitFirehose(after: number, signal: AbortSignal): Promise<void>;
+  /** The latest global position (a new firehose reader starts after it). */
+  firehoseHead(): Promise<number>;
+  snapshot(runId: string): Promise<RunSnapshot | undefined>;
+  panelOf(runId: string): string | null | undefined;
+  listRuns(limit: number, after: string | undefined): Promise<RunSummary[]>;
+  close(): void;
+}

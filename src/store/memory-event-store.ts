@@ -1,0 +1,159 @@
+import type { EventDraft, FanoutEvent } from "../protocol/events.js";
+import { applyEvent, emptySnapshot, type RunSnapshot } from "../protocol/run-snapshot.js";
+import { encodeEventFrame } from "../protocol/sse-frame.js";
+import { EventLog } from "./event-log.js";
+import {
+  CursorExpired,
+  type EventStore,
+  type ReadBatch,
+  type RunMeta,
+  type RunSummary,
+  type StoredEvent,
+} from "./event-store.js";
+
+export interface RetentionOptions {
+  run_ttl_s: number;
+  max_events_per_run: number;
+  max_firehose_events: number;
+  max_runs: number;
+}
+
+interface RunEntry {
+  meta: RunMeta;
+  log: EventLog;
+  snapshot: RunSnapshot;
+  endedAt: number | undefined;
+}
+
+/** How often ended runs past their TTL are swept away. */
+const SWEEP_MS = 30_000;
+
+/**
+ * The single-process run log (config `store: memory`). Holds each run's encoded events and its
+ * folded snapshot; drops runs `run_ttl_s` after they end and the oldest ended runs beyond
+ * `max_runs`.
+ */
+export class MemoryEventStore implements EventStore {
+  private readonly runs = new Map<string, RunEntry>();
+  private readonly firehose: EventLog;
+  private readonly sweeper: NodeJS.Timeout;
+
+  constructor(
+    private readonly retention: RetentionOptions,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.firehose = new EventLog(retention.max_firehose_events);
+    this.sweeper = setInterval(() => this.sweep(), Math.min(SWEEP_MS, retention.run_ttl_s * 1000)).unref();
+  }
+
+  createRun(meta: RunMeta): void {
+    this.runs.set(meta.runId, {
+      meta,
+      log: new EventLog(this.retention.max_events_per_run),
+      snapshot: emptySnapshot(meta.runId, meta.createdAt),
+      endedAt: undefined,
+    });
+    this.evictOverflow();
+  }
+
+  append(runId: string, draft: EventDraft): StoredEvent {
+    const run = this.runs.get(runId);
+    if (!run) throw new Error(`append to unknown run ${runId}`);
+    const seq = run.log.head + 1;
+    const { type, ...rest } = draft;
+    const event = { type, run_id: runId, seq, ts: this.now(), ...rest } as FanoutEvent;
+    const json = JSON.stringify(event);
+    const stored: StoredEvent = {
+      seq,
+      type,
+      agentId: "agent_id" in draft ? draft.agent_id : undefined,
+      runId,
+      json,
+      frame: encodeEventFrame(seq, type, json),
+      global: this.firehose.head + 1,
+    };
+    applyEvent(run.snapshot, event);
+    run.log.push(stored);
+    this.firehose.push(stored);
+    if (type === "run.completed") {
+      run.endedAt = this.now();
+      run.log.end();
+    }
+    return stored;
+  }
+
+  hasRun(runId: string): Promise<boolean> {
+    return Promise.resolve(this.runs.has(runId));
+  }
+
+  readRun(runId: string, after: number, max: number): Promise<ReadBatch> {
+    const log = this.runs.get(runId)?.log;
+    if (!log) return Promise.reject(new CursorExpired("0"));
+    const events = log.after(after, max);
+    if (!events) return Promise.reject(new CursorExpired(String(log.oldestCursor)));
+    const last = events.at(-1);
+    return Promise.resolve({ events, ended: log.ended && (last?.seq ?? after) >= log.head });
+  }
+
+  waitRun(runId: string, after: number, signal: AbortSignal): Promise<void> {
+    return this.runs.get(runId)?.log.wait(after, signal) ?? Promise.resolve();
+  }
+
+  readFirehose(after: number, max: number): Promise<ReadBatch> {
+    const events = this.firehose.after(after, max);
+    if (!events) return Promise.reject(new CursorExpired(String(this.firehose.oldestCursor)));
+    return Promise.resolve({ events, ended: false });
+  }
+
+  waitFirehose(after: number, signal: AbortSignal): Promise<void> {
+    return this.firehose.wait(after, signal);
+  }
+
+  firehoseHead(): Promise<number> {
+    return Promise.resolve(this.firehose.head);
+  }
+
+  snapshot(runId: string): Promise<RunSnapshot | undefined> {
+    return Promise.resolve(this.runs.get(runId)?.snapshot);
+  }
+
+  panelOf(runId: string): string | null | undefined {
+    return this.runs.get(runId)?.meta.panel;
+  }
+
+  listRuns(limit: number, after: string | undefined): Promise<RunSummary[]> {
+    const newestFirst = [...this.runs.values()].reverse();
+    const start = after === undefined ? 0 : newestFirst.findIndex((run) => run.meta.runId === after) + 1;
+    return Promise.resolve(newestFirst.slice(start, start + limit).map(summarize));
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+  }
+
+  private sweep(): void {
+    const cutoff = this.now() - this.retention.run_ttl_s * 1000;
+    for (const [id, run] of this.runs)
+      if (run.endedAt !== undefined && run.endedAt < cutoff) this.runs.delete(id);
+  }
+
+  private evictOverflow(): void {
+    if (this.runs.size <= this.retention.max_runs) return;
+    for (const [id, run] of this.runs) {
+      if (this.runs.size <= this.retention.max_runs) break;
+      if (run.endedAt !== undefined) this.runs.delete(id);
+    }
+  }
+}
+
+function summarize(run: RunEntry): RunSummary {
+  const { snapshot } = run;
+  return {
+    run_id: snapshot.run_id,
+    status: snapshot.status,
+    created_at: snapshot.created_at,
+    ...(snapshot.completed_at === undefined ? {} : { completed_at: snapshot.completed_at }),
+    panel: run.meta.panel,
+    agents: Object.keys(snapshot.agents).length,
+  };
+}

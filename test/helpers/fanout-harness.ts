@@ -1,0 +1,72 @@
+import { serve } from "@hono/node-server";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { FanoutConfig, type FanoutConfigInput } from "../../src/config/index.js";
+import { createService, type Service } from "../../src/create-service.js";
+import { startSimulator, type SimAgentSpec, type Simulator } from "../../src/simulator/index.js";
+
+export const API_KEY = "sk-test-secret-key-0123456789";
+
+export interface Harness {
+  sim: Simulator;
+  service: Service;
+  /** The service's base URL, e.g. http://127.0.0.1:PORT */
+  url: string;
+  /** Every line the service logged. */
+  logs: string[];
+  /** POST /v1/runs asking for the SSE stream. */
+  stream(body: unknown, init?: RequestInit): Promise<Response>;
+  /** POST a JSON body to a service path. */
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real thing on real sockets: the simulator on port 0, the service on port 0 talking to it
+ * through the official SDK. Tests build one per case and close it in afterEach.
+ */
+export async function startHarness(
+  agents: SimAgentSpec[],
+  config: FanoutConfigInput = {},
+  simOptions: { pingIntervalMs?: number; background?: boolean } = {},
+): Promise<Harness> {
+  const sim = await startSimulator({ agents, port: 0, apiKey: API_KEY, ...simOptions });
+  const parsed = FanoutConfig.parse(config);
+  const logs: string[] = [];
+  const service = createService({
+    config: parsed,
+    baseUrl: sim.url,
+    apiKey: API_KEY,
+    authTokens: parsed.auth.tokens,
+    log: (message, error) => logs.push(error instanceof Error ? `${message}: ${error.message}` : message),
+  });
+  const server = serve({ fetch: service.app.fetch, hostname: "127.0.0.1", port: 0 }) as Server;
+  await new Promise<void>((resolve) => server.once("listening", resolve));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    fetch(`${url}${path}`, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
+  return {
+    sim,
+    service,
+    url,
+    logs,
+    post,
+    stream: (body, init = {}) =>
+      fetch(`${url}/v1/runs`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "text/event-stream" },
+        body: JSON.stringify(body),
+        ...init,
+      }),
+    async close() {
+      await service.shutdown(0);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sim.close();
+    },
+  };
+}
