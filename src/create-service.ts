@@ -49,6 +49,7 @@ export function createService(options: ServiceOptions): Service {
   const hub = new SseHub({
     pingIntervalMs: config.sse.ping_interval_ms,
     retryMs: config.sse.retry_ms,
+    maxReaders: config.limits.max_readers,
     compression: config.compression,
   });
   const resolveTags: TagResolver = (tags, matchAll, signal) =>

@@ -4,7 +4,7 @@
  * The `cause` is for logs only.
  */
 export class AppError extends Error {
-  override readonly name = "AppError";
+  override readonly name: string = "AppError";
 
   constructor(
     /** Stable machine-readable code, e.g. `validation_failed`. */

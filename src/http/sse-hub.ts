@@ -1,11 +1,13 @@
 import type { Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
+import { AppError } from "../errors.js";
 import { createCompressor, negotiateEncoding, type CompressionOptions } from "./compression.js";
 import { SseWriter } from "./sse-writer.js";
 
 export interface SseHubOptions {
   pingIntervalMs: number;
   retryMs: number;
+  maxReaders: number;
   compression: CompressionOptions;
   /** Headers every SSE response carries (CORS). */
   headers?: (c: Context) => Record<string, string>;
@@ -27,6 +29,11 @@ export class SseHub {
 
   /** Writes the SSE headers at once (so clients see the stream open) and returns the writer. */
   start(c: Context, headers: Record<string, string> = {}): SseWriter {
+    if (this.open.size >= this.options.maxReaders) {
+      throw new AppError("overloaded", `This instance already serves ${this.open.size} readers (limits.max_readers).`, 503, {
+        retryAfterSeconds: 1,
+      });
+    }
     const response = (c.env as HttpBindings).outgoing;
     const { compression } = this.options;
     const encoding =
