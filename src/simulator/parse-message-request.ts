@@ -1,0 +1,248 @@
+import { PyRaw, pythonRepr } from "./python-repr.js";
+import { validationErrorBody, type PydanticError } from "./letta-errors.js";
+
+/** A validated send-message request (`LettaStreamingRequest`, letta-wire §1.1). */
+export interface MessageRequest {
+  readonly streaming: boolean;
+  readonly streamTokens: boolean;
+  readonly includePings: boolean;
+  readonly background: boolean;
+  readonly maxSteps: number;
+  /** Text of the last user message; what `{{message}}` stands for. */
+  readonly userText: string;
+}
+
+/** The request, or the 422 body Letta would send. */
+export type MessageRequestResult =
+  | { readonly ok: true; readonly request: MessageRequest }
+  | { readonly ok: false; readonly body: Record<string, unknown> };
+
+const TRUE_WORDS = new Set(["true", "1", "yes", "on", "t", "y"]);
+const FALSE_WORDS = new Set(["false", "0", "no", "off", "f", "n"]);
+const ROLES = ["user", "system", "assistant"];
+
+type Field<T> = { ok: true; value: T } | { ok: false; error: PydanticError };
+
+// Pydantic's lax-mode bool: true/false, 0/1 and a few words.
+function laxBool(name: string, value: unknown, fallback: boolean): Field<boolean> {
+  if (value === undefined) return { ok: true, value: fallback };
+  if (typeof value === "boolean") return { ok: true, value };
+  if (value === 0 || value === 1) return { ok: true, value: value === 1 };
+  const loc = ["body", name];
+  if (typeof value === "string") {
+    const word = value.toLowerCase();
+    if (TRUE_WORDS.has(word)) return { ok: true, value: true };
+    if (FALSE_WORDS.has(word)) return { ok: true, value: false };
+    return {
+      ok: false,
+      error: {
+        type: "bool_parsing",
+        loc,
+        msg: "Input should be a valid boolean, unable to interpret input",
+        input: value,
+      },
+    };
+  }
+  return {
+    ok: false,
+    error: { type: "bool_type", loc, msg: "Input should be a valid boolean", input: value },
+  };
+}
+
+// Pydantic's lax-mode int: integers, whole floats and integer strings.
+function laxInt(name: string, value: unknown, fallback: number): Field<number> {
+  if (value === undefined) return { ok: true, value: fallback };
+  const loc = ["body", name];
+  if (typeof value === "number") {
+    if (Number.isInteger(value)) return { ok: true, value };
+    return {
+      ok: false,
+      error: {
+        type: "int_from_float",
+        loc,
+        msg: "Input should be a valid integer, got a number with a fractional part",
+        input: value,
+      },
+    };
+  }
+  if (typeof value === "string" && /^\s*[-+]?\d+\s*$/.test(value))
+    return { ok: true, value: Number.parseInt(value, 10) };
+  if (typeof value === "string") {
+    return {
+      ok: false,
+      error: {
+        type: "int_parsing",
+        loc,
+        msg: "Input should be a valid integer, unable to parse string as an integer",
+        input: value,
+      },
+    };
+  }
+  return {
+    ok: false,
+    error: { type: "int_type", loc, msg: "Input should be a valid integer", input: value },
+  };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+// Simplified pydantic errors for MessageCreate items (the real ones list every union member).
+function messageErrors(messages: unknown): PydanticError[] {
+  if (messages === undefined || messages === null) return [];
+  if (!Array.isArray(messages))
+    return [
+      { type: "list_type", loc: ["body", "messages"], msg: "Input should be a valid list", input: messages },
+    ];
+  const errors: PydanticError[] = [];
+  messages.forEach((item: unknown, index) => {
+    const loc = ["body", "messages", index, "MessageCreate"];
+    if (!isObject(item)) {
+      errors.push({
+        type: "model_attributes_type",
+        loc,
+        msg: "Input should be a valid dictionary or object to extract fields from",
+        input: item,
+      });
+      return;
+    }
+    if (item["type"] === "approval" || item["type"] === "tool_return") return;
+    if (item["role"] === undefined)
+      errors.push({ type: "missing", loc: [...loc, "role"], msg: "Field required", input: item });
+    else if (typeof item["role"] !== "string" || !ROLES.includes(item["role"])) {
+      const expected = "'user', 'system' or 'assistant'";
+      errors.push({
+        type: "enum",
+        loc: [...loc, "role"],
+        msg: `Input should be ${expected}`,
+        input: item["role"],
+        ctx: { expected },
+      });
+    }
+    const content = item["content"];
+    if (content === undefined)
+      errors.push({ type: "missing", loc: [...loc, "content"], msg: "Field required", input: item });
+    else if (typeof content !== "string" && !Array.isArray(content)) {
+      errors.push({
+        type: "string_type",
+        loc: [...loc, "content", "str"],
+        msg: "Input should be a valid string",
+        input: content,
+      });
+    }
+  });
+  return errors;
+}
+
+function textOf(content: unknown): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .map((part: unknown) => (isObject(part) && typeof part["text"] === "string" ? part["text"] : ""))
+    .join("");
+}
+
+function userTextOf(body: Record<string, unknown>): string {
+  if (body["input"] !== undefined && body["input"] !== null) return textOf(body["input"]);
+  const messages = Array.isArray(body["messages"]) ? (body["messages"] as unknown[]) : [];
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    if (isObject(message) && message["role"] === "user") return textOf(message["content"]);
+  }
+  return "";
+}
+
+function valueError(message: string, input: unknown): PydanticError {
+  return {
+    type: "value_error",
+    loc: ["body"],
+    msg: `Value error, ${message}`,
+    input,
+    ctx: { error: new PyRaw(`ValueError(${pythonRepr(message)})`) },
+  };
+}
+
+/**
+ * Validates a send-message body the way Letta does (letta-wire §1.1): pydantic field checks
+ * (unknown fields ignored), exactly one of `messages` / `input`, no empty `messages`, and no
+ * streaming options without `streaming: true` (skipped on the deprecated `/messages/stream`,
+ * which forces streaming). Error texts follow pydantic's, simplified for message items.
+ *
+ * @param body the parsed JSON body, or undefined when the request had none.
+ */
+export function parseMessageRequest(body: unknown, alwaysStream: boolean): MessageRequestResult {
+  const fail = (errors: PydanticError[]): MessageRequestResult => ({
+    ok: false,
+    body: validationErrorBody(errors),
+  });
+  if (body === undefined)
+    return fail([{ type: "missing", loc: ["body"], msg: "Field required", input: null }]);
+  if (!isObject(body)) {
+    return fail([
+      {
+        type: "model_attributes_type",
+        loc: ["body"],
+        msg: "Input should be a valid dictionary or object to extract fields from",
+        input: body,
+      },
+    ]);
+  }
+  const streaming = laxBool("streaming", body["streaming"], false);
+  const streamTokens = laxBool("stream_tokens", body["stream_tokens"], false);
+  const includePings = laxBool("include_pings", body["include_pings"], true);
+  const background = laxBool("background", body["background"], false);
+  const maxSteps = laxInt("max_steps", body["max_steps"], 50);
+  const errors: PydanticError[] = messageErrors(body["messages"]);
+  const input = body["input"];
+  if (input !== undefined && input !== null && typeof input !== "string" && !Array.isArray(input)) {
+    errors.push({
+      type: "string_type",
+      loc: ["body", "input", "str"],
+      msg: "Input should be a valid string",
+      input,
+    });
+  }
+  for (const field of [streaming, streamTokens, includePings, background, maxSteps])
+    if (!field.ok) errors.push(field.error);
+  if (
+    errors.length > 0 ||
+    !streaming.ok ||
+    !streamTokens.ok ||
+    !includePings.ok ||
+    !background.ok ||
+    !maxSteps.ok
+  )
+    return fail(errors);
+
+  const hasMessages = body["messages"] !== undefined && body["messages"] !== null;
+  const hasInput = input !== undefined && input !== null;
+  if (hasMessages && hasInput)
+    return fail([valueError("Cannot specify both 'input' and 'messages'. Use one or the other.", body)]);
+  if (!hasMessages && !hasInput)
+    return fail([valueError("Must specify either 'input' or 'messages'.", body)]);
+  if (hasMessages && (body["messages"] as unknown[]).length === 0)
+    return { ok: false, body: { detail: "Messages must not be empty" } };
+
+  if (!alwaysStream && !streaming.value) {
+    const problems: string[] = [];
+    if (streamTokens.value) problems.push("stream_tokens can only be true when streaming=true");
+    if (!includePings.value) problems.push("include_pings can only be set to false when streaming=true");
+    if (background.value) problems.push("background can only be true when streaming=true");
+    if (problems.length > 0) {
+      const detail = `Streaming options set without streaming enabled. ${problems.join("; ")}. Either set streaming=true or use default values for streaming options.`;
+      return { ok: false, body: { detail } };
+    }
+  }
+  return {
+    ok: true,
+    request: {
+      streaming: alwaysStream || streaming.value,
+      streamTokens: streamTokens.value,
+      includePings: includePings.value,
+      background: background.value,
+      maxSteps: Math.max(1, maxSteps.value),
+      userText: userTextOf(body),
+    },
+  };
+}

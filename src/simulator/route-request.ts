@@ -1,0 +1,197 @@
+import { timingSafeEqual } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { handleListAgents, handleRetrieveAgent } from "./handle-agents.js";
+import { handleCancel } from "./handle-cancel.js";
+import { handleResume } from "./handle-resume.js";
+import { handleListRuns, handleRetrieveRun } from "./handle-runs.js";
+import { handleSendMessage, type RequestBody } from "./handle-send-message.js";
+import { sendJson, validationErrorBody } from "./letta-errors.js";
+import { redactHeaders, type RecordedRequestKind } from "./recorder.js";
+import type { SimulatorContext } from "./simulator-context.js";
+
+/** What the simulator reports as its Letta version (letta-wire: server pyproject 0.16.8). */
+export const SIMULATED_LETTA_VERSION = "0.16.8";
+
+const MAX_BODY_BYTES = 16 * 1024 * 1024;
+
+interface Route {
+  readonly kind: RecordedRequestKind;
+  readonly methods: readonly string[];
+  readonly agentId: string | null;
+  readonly runId: string | null;
+  readonly handle: (body: RequestBody, query: URLSearchParams) => void | Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) chunks.push(chunk);
+    });
+    req.on("end", () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function parseBody(text: string): RequestBody {
+  if (text.trim() === "") return { kind: "none" };
+  try {
+    return { kind: "json", value: JSON.parse(text) as unknown };
+  } catch (error) {
+    const error_ = error instanceof Error ? error.message : String(error);
+    return {
+      kind: "invalid",
+      error: validationErrorBody([
+        {
+          type: "json_invalid",
+          loc: ["body", 0],
+          msg: "JSON decode error",
+          input: {},
+          ctx: { error: error_ },
+        },
+      ]),
+    };
+  }
+}
+
+function authorized(header: string | undefined, apiKey: string): boolean {
+  const expected = Buffer.from(`Bearer ${apiKey}`);
+  const given = Buffer.from(header ?? "");
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+function match(context: SimulatorContext, res: ServerResponse, segments: readonly string[]): Route | null {
+  const [, version, collection, id, sub, action] = segments;
+  if (version !== "v1" || collection === undefined) return null;
+  const count = segments.length;
+  if (collection === "health" && count === 3) {
+    return {
+      kind: "other",
+      methods: ["GET"],
+      agentId: null,
+      runId: null,
+      handle: () => sendJson(res, 200, { version: SIMULATED_LETTA_VERSION, status: "ok" }),
+    };
+  }
+  if (collection === "agents") {
+    if (count === 3)
+      return {
+        kind: "list",
+        methods: ["GET"],
+        agentId: null,
+        runId: null,
+        handle: (_, query) => handleListAgents(context.agents, res, query),
+      };
+    if (id === undefined) return null;
+    if (count === 4)
+      return {
+        kind: "retrieve",
+        methods: ["GET"],
+        agentId: id,
+        runId: null,
+        handle: (_, query) => handleRetrieveAgent(context.agents, res, id, query),
+      };
+    if (sub !== "messages") return null;
+    if (count === 5)
+      return {
+        kind: "message",
+        methods: ["POST"],
+        agentId: id,
+        runId: null,
+        handle: (body) => handleSendMessage(context, res, id, body, false),
+      };
+    if (count === 6 && action === "stream")
+      return {
+        kind: "message",
+        methods: ["POST"],
+        agentId: id,
+        runId: null,
+        handle: (body) => handleSendMessage(context, res, id, body, true),
+      };
+    if (count === 6 && action === "cancel")
+      return {
+        kind: "cancel",
+        methods: ["POST"],
+        agentId: id,
+        runId: null,
+        handle: (body) => handleCancel(context, res, id, body),
+      };
+    return null;
+  }
+  if (collection === "runs") {
+    if (count === 3)
+      return {
+        kind: "list",
+        methods: ["GET"],
+        agentId: null,
+        runId: null,
+        handle: (_, query) => handleListRuns(context.runs, res, query),
+      };
+    if (id === undefined) return null;
+    const agentId = context.runs.get(id)?.agentId ?? null;
+    if (count === 4)
+      return {
+        kind: "retrieve",
+        methods: ["GET"],
+        agentId,
+        runId: id,
+        handle: () => handleRetrieveRun(context.runs, res, id),
+      };
+    // The router registers only POST; GET is accepted too, as Letta's public docs show it (§1.3).
+    if (count === 5 && sub === "stream")
+      return {
+        kind: "resume",
+        methods: ["POST", "GET"],
+        agentId,
+        runId: id,
+        handle: (body, query) => handleResume(context, res, id, body, query),
+      };
+  }
+  return null;
+}
+
+/**
+ * Serves one HTTP request: reads the body, records the request (credentials redacted), checks
+ * the bearer token when one is configured (`/v1/health/` is exempt, like Letta's password
+ * middleware), and dispatches. Both trailing-slash forms of every path are served (FastAPI would
+ * answer the other form with a 307, letta-wire §1).
+ */
+export async function routeRequest(
+  context: SimulatorContext,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = req.url ?? "/";
+  const queryStart = url.indexOf("?");
+  const path = queryStart < 0 ? url : url.slice(0, queryStart);
+  const queryText = queryStart < 0 ? "" : url.slice(queryStart + 1);
+  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  const method = req.method ?? "GET";
+  const text = method === "GET" || method === "HEAD" ? "" : await readBody(req);
+  const body: RequestBody = text === null ? { kind: "none" } : parseBody(text);
+  const route = match(context, res, trimmed.split("/"));
+  const record = context.recorder.addRequest({
+    method,
+    path,
+    query: queryText,
+    kind: route?.kind ?? "other",
+    agentId: route?.agentId ?? null,
+    body: body.kind === "json" ? body.value : body.kind === "invalid" ? text : null,
+    headers: redactHeaders(req.headers),
+    at: Date.now(),
+    status: null,
+  });
+  res.once("close", () => {
+    record.status = res.headersSent ? res.statusCode : null;
+  });
+  if (text === null) return sendJson(res, 413, { detail: "Request body too large" });
+  const apiKey = context.settings.apiKey;
+  if (apiKey !== null && trimmed !== "/v1/health" && !authorized(req.headers.authorization, apiKey)) {
+    return sendJson(res, 401, { detail: "Unauthorized" });
+  }
+  if (route === null) return sendJson(res, 404, { detail: "Not Found" });
+  if (!route.methods.includes(method)) return sendJson(res, 405, { detail: "Method Not Allowed" });
+  await route.handle(body, new URLSearchParams(queryText));
+}

@@ -1,0 +1,133 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { z } from "zod";
+import { AgentRegistry, type SimAgents } from "./agent-registry.js";
+import type { SimAgentSpec } from "./agent-spec.js";
+import { FaultRegistry, type SimFaults } from "./fault-registry.js";
+import { SimRecorder, type SimRecord } from "./recorder.js";
+import { ReleaseBoard } from "./release-board.js";
+import { routeRequest } from "./route-request.js";
+import { sendJson } from "./letta-errors.js";
+import { RunStore } from "./run-store.js";
+import type { SimulatorContext } from "./simulator-context.js";
+
+/** Options of {@link startSimulator}; every field has a default. */
+export const simulatorOptionsSchema = z.strictObject({
+  agents: z.array(z.unknown()).default([]),
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.int().min(0).max(65535).default(0).describe("0 = an ephemeral port."),
+  pingIntervalMs: z
+    .int()
+    .min(1)
+    .default(20_000)
+    .describe("Keepalive ping after this much silence (Letta: 20 s)."),
+  apiKey: z.string().min(1).optional().describe("Require `Authorization: Bearer <apiKey>` on /v1 requests."),
+  background: z
+    .boolean()
+    .default(true)
+    .describe("false = background requests get 503, like Letta without Redis."),
+  runTtlMs: z
+    .int()
+    .min(1)
+    .default(3 * 60 * 60 * 1000)
+    .describe("How long a background run can be resumed (Letta: 3 h)."),
+});
+
+/** Options of {@link startSimulator}. */
+export interface SimulatorOptions {
+  /** Agents to serve (specs or parsed agents, e.g. from `loadSimulatorAgents`). */
+  agents?: readonly SimAgentSpec[];
+  host?: string;
+  port?: number;
+  pingIntervalMs?: number;
+  apiKey?: string;
+  background?: boolean;
+  runTtlMs?: number;
+}
+
+/** A running Letta simulator. */
+export interface Simulator extends AsyncDisposable {
+  /** Base URL for the SDK, e.g. `http://127.0.0.1:40123` (no trailing slash). */
+  readonly url: string;
+  readonly port: number;
+  readonly agents: SimAgents;
+  readonly faults: SimFaults;
+  readonly record: SimRecord;
+  /**
+   * Lets the agent's runs held at a `hold` fault go on; returns how many were held. With none
+   * held, the release is kept for the agent's next hold.
+   */
+  release(agentId: string): number;
+  /** Stops the server, every run and timer, and closes every connection. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Letta-compatible HTTP server (letta-wire.md) that the official SDK talks to unchanged.
+ *
+ * @example
+ *   await using sim = await startSimulator({ agents: [{ id, name: "echo", script: [{ assistant: "hi {{message}}" }] }] });
+ *   const client = new Letta({ baseURL: sim.url, apiKey: "test-key" });
+ */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const settings = simulatorOptionsSchema.parse(options);
+  const faults = new FaultRegistry();
+  const agents = new AgentRegistry((agentId, agent) => faults.agentChanged(agentId, agent?.faults ?? null));
+  const context: SimulatorContext = {
+    settings: {
+      pingIntervalMs: settings.pingIntervalMs,
+      apiKey: settings.apiKey ?? null,
+      background: settings.background,
+      runTtlMs: settings.runTtlMs,
+    },
+    agents,
+    faults,
+    runs: new RunStore(settings.runTtlMs),
+    recorder: new SimRecorder(),
+    releases: new ReleaseBoard(),
+    streams: new Set(),
+    timers: new Set(),
+  };
+  for (const spec of options.agents ?? []) agents.upsert(spec);
+
+  const server = createServer((req, res) => {
+    routeRequest(context, req, res).catch(() => {
+      // A handler bug must not take the simulator down: answer like FastAPI's 500 handler.
+      if (!res.headersSent) sendJson(res, 500, { detail: "An unknown error occurred" });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(settings.port, settings.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  let closing: Promise<void> | null = null;
+
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((resolve) => {
+      context.runs.close();
+      for (const timer of context.timers) clearTimeout(timer);
+      context.timers.clear();
+      for (const stream of [...context.streams]) stream.closeByServer();
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    agents,
+    faults,
+    record: context.recorder,
+    release: (agentId) => context.releases.release(agentId),
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
