@@ -31,10 +31,7 @@ export class AgentRegistry implements SimAgents {
     const previous = this.agents.get(agent.id);
     // A replaced agent keeps its place and creation time in listings.
     const order = previous?.order ?? this.nextOrder++;
-    const createdAt =
-      previous === undefined
-        ? new Date().toISOString()
-        : (JSON.parse(previous.stateJson) as { created_at: string }).created_at;
+    const createdAt = previous?.createdAt ?? new Date().toISOString();
     this.agents.set(agent.id, compileAgent(agent, order, createdAt));
     this.onChange(agent.id, agent);
     return agent;

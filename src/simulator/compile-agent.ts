@@ -31,6 +31,8 @@ export interface CompiledAgent {
   readonly spec: SimAgent;
   /** Insertion order; Letta lists agents by creation time. */
   readonly order: number;
+  /** ISO creation time, kept when the agent is replaced. */
+  readonly createdAt: string;
   readonly system: string;
   readonly tokenStreaming: boolean;
   readonly items: readonly CompiledItem[];
@@ -87,6 +89,7 @@ export function compileAgent(agent: SimAgent, order: number, createdAt: string):
   return {
     spec: agent,
     order,
+    createdAt,
     system: systemPromptOf(agent),
     tokenStreaming: canTokenStream(agent.model),
     items: compileItems(agent),

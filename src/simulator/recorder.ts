@@ -64,7 +64,8 @@ export interface RecordedCancel {
 
 /**
  * What tests read to assert what "Letta" saw: requests, streams, cancels and concurrency.
- * Filters take an optional agent id; without one they cover the whole simulator.
+ * Filters take an optional agent id; without one they cover the whole simulator. At least the
+ * last 10,000 of each kind of record are kept.
  *
  * @example
  *   await waitFor(() => sim.record.streams(agentId).every((s) => !s.open), "upstream closed");
@@ -80,6 +81,15 @@ export interface SimRecord {
   maxOpenStreams(agentId?: string): number;
   /** Forgets everything recorded; maxima restart from what is open now. */
   reset(): void;
+}
+
+// The recorder keeps at least this many of each record, so a long-running `npm start` stays
+// small; older ones are dropped in batches (amortized O(1) per record).
+const KEEP = 10_000;
+
+function append<T>(list: T[], item: T): void {
+  list.push(item);
+  if (list.length >= 2 * KEEP) list.splice(0, list.length - KEEP);
 }
 
 const REDACTED_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key"]);
@@ -148,13 +158,13 @@ export class SimRecorder implements SimRecord {
 
   /** Records a request; the returned object gets its status later. */
   addRequest(request: RecordedRequest): RecordedRequest {
-    this.requestLog.push(request);
+    append(this.requestLog, request);
     return request;
   }
 
   /** Records a cancel. */
   addCancel(cancel: RecordedCancel): void {
-    this.cancelLog.push(cancel);
+    append(this.cancelLog, cancel);
   }
 
   /** Records a new open stream and returns its live record. */
@@ -182,7 +192,7 @@ export class SimRecorder implements SimRecord {
       blocked: false,
       closedAt: null,
     };
-    this.streamLog.push(stream);
+    append(this.streamLog, stream);
     this.open++;
     this.maxOpen = Math.max(this.maxOpen, this.open);
     const forAgent = (this.openByAgent.get(agentId) ?? 0) + 1;

@@ -1,6 +1,4 @@
 import type { SimSpeed } from "./agent-spec.js";
-import { renderEvent } from "./event-template.js";
-import { lettaDate } from "./letta-date.js";
 import {
   CANCELLED_EVENT_CHUNK,
   CANCELLED_STOP_CHUNK,
@@ -11,7 +9,8 @@ import {
   type SimStopReason,
   type SimStreamError,
 } from "./letta-events.js";
-import type { PlannedStep, RunPlan } from "./run-plan.js";
+import { PlanCursor } from "./plan-cursor.js";
+import type { RunPlan } from "./run-plan.js";
 import type { DrainListener, RunSink } from "./run-sink.js";
 
 /** A fault that acts on the run itself, at a position counted in agent message events. */
@@ -55,30 +54,25 @@ const DONE = 3;
  * applies `hold` and `error` faults at their event positions.
  */
 export class RunProducer implements DrainListener {
-  private stepIndex = 0;
-  private partIndex = 0;
-  private tokenIndex = 0;
-  private toolReturnPending = false;
+  private readonly cursor: PlanCursor;
   private unitScheduled = false;
   private dueAt = 0;
   private events = 0;
   private faultIndex = 0;
-  private completionTokens = 0;
   private state = RUNNING;
   private timeout: NodeJS.Timeout | null = null;
   private immediate: NodeJS.Immediate | null = null;
-  private readonly msPerToken: number;
   /** performance.now() of the first agent event, for the run's `ttft_ns`. */
   firstEventAt: number | null = null;
 
   constructor(
     private readonly plan: RunPlan,
     private readonly sink: RunSink,
-    private readonly speed: SimSpeed,
+    speed: SimSpeed,
     private readonly faults: readonly ProducerFault[],
     private readonly hooks: ProducerHooks,
   ) {
-    this.msPerToken = speed.tokens_per_second > 0 ? 1000 / speed.tokens_per_second : 0;
+    this.cursor = new PlanCursor(plan, speed);
     sink.onDrain(this);
   }
 
@@ -124,7 +118,7 @@ export class RunProducer implements DrainListener {
       this.sink.write(CANCELLED_EVENT_CHUNK, "cancel");
     } else {
       this.sink.write(stopReasonChunk("cancelled"), "stop");
-      this.sink.write(usageChunk(this.usageSoFar()), "usage");
+      this.sink.write(usageChunk(this.cursor.usageSoFar()), "usage");
       this.sink.write(DONE_CHUNK, "done");
     }
     this.sink.end();
@@ -152,9 +146,9 @@ export class RunProducer implements DrainListener {
     const now = performance.now();
     for (let budget = BATCH; ; budget--) {
       if (this.applyFaults()) return;
-      if (this.stepIndex >= this.plan.steps.length) return this.finish();
+      if (this.cursor.done) return this.finish();
       if (!this.unitScheduled) {
-        this.dueAt += this.nextUnitCost();
+        this.dueAt += this.cursor.nextCost();
         this.unitScheduled = true;
       }
       const wait = this.dueAt - now;
@@ -167,7 +161,9 @@ export class RunProducer implements DrainListener {
         return;
       }
       this.unitScheduled = false;
-      if (!this.emitUnit()) {
+      this.events++;
+      this.firstEventAt ??= performance.now();
+      if (!this.sink.write(this.cursor.next(this.sink.nextSeq), "message")) {
         this.state = WAITING_DRAIN;
         return;
       }
@@ -189,89 +185,6 @@ export class RunProducer implements DrainListener {
       }
       this.faultIndex++;
     }
-  }
-
-  private currentStep(): PlannedStep {
-    const step = this.plan.steps[this.stepIndex];
-    if (step === undefined) throw new Error("RunProducer: no current step");
-    return step;
-  }
-
-  private nextUnitCost(): number {
-    if (this.toolReturnPending) return 0;
-    const step = this.currentStep();
-    const atStepStart = this.partIndex === 0 && this.tokenIndex === 0;
-    let cost = atStepStart ? this.speed.ttft_ms : 0;
-    if (this.plan.tokenMode) {
-      const part = step.parts[this.partIndex];
-      const left = part === undefined ? 0 : part.tokens.length - this.tokenIndex;
-      cost += Math.min(this.speed.chunk_tokens, left) * this.msPerToken;
-    } else if (atStepStart) {
-      // Step mode: every message of the step goes out when its last token would have.
-      cost += step.tokenCount * this.msPerToken;
-    }
-    return cost;
-  }
-
-  private emitUnit(): boolean {
-    const step = this.currentStep();
-    const sink = this.sink;
-    let chunk: string;
-    if (this.toolReturnPending) {
-      chunk = step.toolReturn === null ? "" : renderEvent(step.toolReturn, lettaDate(), sink.nextSeq, "");
-      this.toolReturnPending = false;
-      this.nextStep();
-    } else {
-      const part = step.parts[this.partIndex];
-      if (part === undefined) throw new Error("RunProducer: no current part");
-      if (this.plan.tokenMode) {
-        const from = this.tokenIndex;
-        const to = Math.min(from + this.speed.chunk_tokens, part.tokens.length);
-        const fragment = to - from === 1 ? (part.tokens[from] ?? "") : part.tokens.slice(from, to).join("");
-        const delta = part.toolDelta;
-        const fragmentJson = JSON.stringify(fragment);
-        const value =
-          delta === null
-            ? fragmentJson
-            : (from === 0 ? delta.first : delta.rest) + fragmentJson + delta.suffix;
-        chunk = renderEvent(part.template, lettaDate(), sink.nextSeq, value);
-        this.completionTokens += to - from;
-        this.tokenIndex = to;
-        if (to >= part.tokens.length) this.nextPart(step);
-      } else {
-        chunk = renderEvent(part.template, lettaDate(), sink.nextSeq, part.fullJson);
-        this.completionTokens += part.tokens.length;
-        this.nextPart(step);
-      }
-    }
-    this.events++;
-    this.firstEventAt ??= performance.now();
-    return sink.write(chunk, "message");
-  }
-
-  private nextPart(step: PlannedStep): void {
-    this.partIndex++;
-    this.tokenIndex = 0;
-    if (this.partIndex < step.parts.length) return;
-    if (step.toolReturn !== null) this.toolReturnPending = true;
-    else this.nextStep();
-  }
-
-  private nextStep(): void {
-    this.stepIndex++;
-    this.partIndex = 0;
-    this.tokenIndex = 0;
-  }
-
-  private usageSoFar() {
-    const started =
-      this.stepIndex + (this.partIndex > 0 || this.tokenIndex > 0 || this.toolReturnPending ? 1 : 0);
-    const perStep = this.plan.steps.length === 0 ? 0 : this.plan.usage.promptTokens / this.plan.steps.length;
-    return {
-      completionTokens: this.completionTokens,
-      promptTokens: Math.round(perStep * started),
-      stepCount: started,
-    };
   }
 
   private finish(): void {

@@ -274,4 +274,18 @@ describe("agents and runs endpoints", () => {
       body: { detail: "EXPIRED: Run was created more than 3 hours ago, and is now expired." },
     });
   });
+
+  it("closes every open stream on close(), recording them as closed by the server", async () => {
+    const agent = researcherSpec({ faults: [{ kind: "hold", after_events: 1 }] });
+    const simulator = await start([agent]);
+    const response = await rawRequest(`${simulator.url}/v1/agents/${agent.id}/messages`, {
+      body: { ...HI, streaming: true },
+    });
+    await waitFor(() => response.frames().length === 2, "held after one message");
+    await simulator.close();
+    expect(await response.finished).toBe("close");
+    const [record] = simulator.record.streams(agent.id);
+    expect([record?.open, record?.closedByClient, record?.endedNormally]).toEqual([false, false, false]);
+    expect(simulator.record.openStreams()).toBe(0);
+  });
 });
