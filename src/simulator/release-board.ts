@@ -41,9 +41,4 @@ export class ReleaseBoard {
   forget(agentId: string, producer: RunProducer): void {
     this.held.get(agentId)?.delete(producer);
   }
-
-  /** Number of runs of the agent held now. */
-  heldCount(agentId: string): number {
-    return this.held.get(agentId)?.size ?? 0;
-  }
 }

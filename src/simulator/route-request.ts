@@ -30,8 +30,16 @@ function readBody(req: IncomingMessage): Promise<string | null> {
       size += chunk.length;
       if (size <= MAX_BODY_BYTES) chunks.push(chunk);
     });
-    req.on("end", () => resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString("utf8")));
+    let ended = false;
+    req.on("end", () => {
+      ended = true;
+      resolve(size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString("utf8"));
+    });
     req.on("error", reject);
+    // A client that leaves mid-body gets no answer; without this the request would hang forever.
+    req.on("close", () => {
+      if (!ended) reject(new Error("request aborted"));
+    });
   });
 }
 

@@ -76,11 +76,6 @@ export class RunProducer implements DrainListener {
     sink.onDrain(this);
   }
 
-  /** Whether the run is still producing (or paused). */
-  get active(): boolean {
-    return this.state !== DONE;
-  }
-
   /** Starts producing on the next turn of the event loop. */
   start(): void {
     this.dueAt = performance.now();
