@@ -18,7 +18,6 @@ interface Route {
   readonly kind: RecordedRequestKind;
   readonly methods: readonly string[];
   readonly agentId: string | null;
-  readonly runId: string | null;
   readonly handle: (body: RequestBody, query: URLSearchParams) => void | Promise<void>;
 }
 
@@ -70,92 +69,56 @@ function authorized(header: string | undefined, apiKey: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+function route(
+  kind: RecordedRequestKind,
+  methods: readonly string[],
+  agentId: string | null,
+  handle: Route["handle"],
+): Route {
+  return { kind, methods, agentId, handle };
+}
+
 function match(context: SimulatorContext, res: ServerResponse, segments: readonly string[]): Route | null {
   const [, version, collection, id, sub, action] = segments;
   if (version !== "v1" || collection === undefined) return null;
   const count = segments.length;
   if (collection === "health" && count === 3) {
-    return {
-      kind: "other",
-      methods: ["GET"],
-      agentId: null,
-      runId: null,
-      handle: () => sendJson(res, 200, { version: SIMULATED_LETTA_VERSION, status: "ok" }),
-    };
+    return route("other", ["GET"], null, () =>
+      sendJson(res, 200, { version: SIMULATED_LETTA_VERSION, status: "ok" }),
+    );
   }
   if (collection === "agents") {
     if (count === 3)
-      return {
-        kind: "list",
-        methods: ["GET"],
-        agentId: null,
-        runId: null,
-        handle: (_, query) => handleListAgents(context.agents, res, query),
-      };
+      return route("list", ["GET"], null, (_, query) => handleListAgents(context.agents, res, query));
     if (id === undefined) return null;
-    if (count === 4)
-      return {
-        kind: "retrieve",
-        methods: ["GET"],
-        agentId: id,
-        runId: null,
-        handle: (_, query) => handleRetrieveAgent(context.agents, res, id, query),
-      };
+    if (count === 4) {
+      return route("retrieve", ["GET"], id, (_, query) =>
+        handleRetrieveAgent(context.agents, res, id, query),
+      );
+    }
     if (sub !== "messages") return null;
     if (count === 5)
-      return {
-        kind: "message",
-        methods: ["POST"],
-        agentId: id,
-        runId: null,
-        handle: (body) => handleSendMessage(context, res, id, body, false),
-      };
-    if (count === 6 && action === "stream")
-      return {
-        kind: "message",
-        methods: ["POST"],
-        agentId: id,
-        runId: null,
-        handle: (body) => handleSendMessage(context, res, id, body, true),
-      };
+      return route("message", ["POST"], id, (body) => handleSendMessage(context, res, id, body, false));
+    if (count === 6 && action === "stream") {
+      return route("message", ["POST"], id, (body) => handleSendMessage(context, res, id, body, true));
+    }
     if (count === 6 && action === "cancel")
-      return {
-        kind: "cancel",
-        methods: ["POST"],
-        agentId: id,
-        runId: null,
-        handle: (body) => handleCancel(context, res, id, body),
-      };
+      return route("cancel", ["POST"], id, (body) => handleCancel(context, res, id, body));
     return null;
   }
   if (collection === "runs") {
     if (count === 3)
-      return {
-        kind: "list",
-        methods: ["GET"],
-        agentId: null,
-        runId: null,
-        handle: (_, query) => handleListRuns(context.runs, res, query),
-      };
+      return route("list", ["GET"], null, (_, query) => handleListRuns(context.runs, res, query));
     if (id === undefined) return null;
     const agentId = context.runs.get(id)?.agentId ?? null;
     if (count === 4)
-      return {
-        kind: "retrieve",
-        methods: ["GET"],
-        agentId,
-        runId: id,
-        handle: () => handleRetrieveRun(context.runs, res, id),
-      };
+      return route("retrieve", ["GET"], agentId, () => handleRetrieveRun(context.runs, res, id));
     // The router registers only POST; GET is accepted too, as Letta's public docs show it (§1.3).
-    if (count === 5 && sub === "stream")
-      return {
-        kind: "resume",
-        methods: ["POST", "GET"],
-        agentId,
-        runId: id,
-        handle: (body, query) => handleResume(context, res, id, body, query),
-      };
+    if (count === 5 && sub === "stream") {
+      return route("resume", ["POST", "GET"], agentId, (body, query) =>
+        handleResume(context, res, id, body, query),
+      );
+    }
   }
   return null;
 }

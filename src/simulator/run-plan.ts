@@ -1,6 +1,5 @@
 import { MESSAGE_MARKER, type CompiledAgent, type CompiledItem } from "./compile-agent.js";
-import type { EventTemplate } from "./event-template.js";
-import { VALUE_HOLE } from "./event-template.js";
+import { VALUE_HOLE, type EventTemplate } from "./event-template.js";
 import { newStepId, newToolCallId, newUuid, otidFor } from "./letta-ids.js";
 import { messageTemplate, type SimUsage } from "./letta-events.js";
 import { tokenize } from "./tokenize.js";
@@ -41,8 +40,9 @@ export interface RunPlanInput {
   readonly maxSteps: number;
 }
 
+// split/join, not replaceAll: a message holding "$&" or "$1" must come through literally.
 function fill(text: string, userText: string): string {
-  return text.replaceAll(MESSAGE_MARKER, userText);
+  return text.split(MESSAGE_MARKER).join(userText);
 }
 
 function fillDeep(value: unknown, userText: string): unknown {

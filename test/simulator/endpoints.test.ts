@@ -170,6 +170,19 @@ describe("agents and runs endpoints", () => {
     });
   });
 
+  it("puts the user's message into {{message}} literally", async () => {
+    const agent = researcherSpec({ script: [{ assistant: "You said: {{message}}!" }] });
+    const simulator = await start([agent]);
+    const input = [
+      { type: "text", text: "costs $& and $1 " },
+      { type: "text", text: "{{message}}" },
+    ];
+    const reply = await simJson(`${simulator.url}/v1/agents/${agent.id}/messages`, { input });
+    expect((reply.body as { messages: { content: string }[] }).messages[0]?.content).toBe(
+      "You said: costs $& and $1 {{message}}!",
+    );
+  });
+
   it("stops at max_steps with stop_reason max_steps", async () => {
     const agent = researcherSpec();
     const simulator = await start([agent]);
