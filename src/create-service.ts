@@ -72,7 +72,7 @@ export function createService(options: ServiceOptions): Service {
     hub,
     async shutdown(graceMs) {
       await runs.shutdown(graceMs);
-      await hub.shutdown();
+      hub.shutdown();
       store.close();
     },
   };

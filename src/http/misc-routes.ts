@@ -5,7 +5,7 @@ import { CursorExpired } from "../store/event-store.js";
 import type { AppDeps } from "./app-deps.js";
 import { cursorGone, readCursor } from "./cursor.js";
 import { firehoseReader } from "./log-readers.js";
-import { streamLog } from "./stream-log.js";
+import { pipeLog } from "./pipe-log.js";
 
 /** `/v1/events` (the firehose) and `/v1/panels` (API.md §2). */
 export function miscRoutes(deps: AppDeps): Hono {
@@ -22,14 +22,7 @@ export function miscRoutes(deps: AppDeps): Hono {
       if (error instanceof CursorExpired) throw cursorGone(error);
       throw error;
     }
-    const sse = deps.hub.start(c);
-    void streamLog(sse, reader, after)
-      .catch(async (error: unknown) => {
-        if (error instanceof CursorExpired) {
-          await sse.fail({ type: "error", code: "cursor_expired", message: error.message });
-        } else deps.log("firehose reader failed", error);
-      })
-      .finally(() => sse.end());
+    void pipeLog(deps.hub.start(c), reader, after, deps.log);
     return RESPONSE_ALREADY_SENT;
   });
 

@@ -10,7 +10,7 @@ import type { AppDeps } from "./app-deps.js";
 import { cursorGone, readCursor } from "./cursor.js";
 import { readJsonBody } from "./read-json-body.js";
 import { runLogReader } from "./log-readers.js";
-import { streamLog } from "./stream-log.js";
+import { pipeLog } from "./pipe-log.js";
 
 /** How long a cancel waits for the run to end before answering 202 instead of 200. */
 const CANCEL_SETTLE_MS = 1_000;
@@ -45,16 +45,13 @@ export function runRoutes(deps: AppDeps): Hono {
     const delivered = (events: readonly StoredEvent[]) => {
       for (const event of events) if (event.agentId !== undefined) gate.delivered(event.agentId);
     };
-    void streamLog(sse, runLogReader(deps.store, active.runId), 0, delivered)
-      .catch((error: unknown) => deps.log("run stream failed", error))
-      .finally(() => {
-        if (sse.closed && deps.runs.get(active.runId)) {
-          // The client left before run.completed (API.md §1 on_disconnect).
-          if (onDisconnect === "cancel") active.run.cancel();
-        }
-        gate.detach();
-        sse.end();
-      });
+    void pipeLog(sse, runLogReader(deps.store, active.runId), 0, deps.log, delivered).finally(() => {
+      if (deps.runs.get(active.runId) && onDisconnect === "cancel") {
+        // The client left before run.completed (API.md §1 on_disconnect).
+        active.run.cancel();
+      }
+      gate.detach();
+    });
   }
 
   app.get("/runs", async (c) => {
@@ -86,14 +83,7 @@ export function runRoutes(deps: AppDeps): Hono {
       if (error instanceof CursorExpired) throw cursorGone(error);
       throw error;
     }
-    const sse = deps.hub.start(c);
-    void streamLog(sse, reader, after)
-      .catch(async (error: unknown) => {
-        if (error instanceof CursorExpired) {
-          await sse.fail({ type: "error", code: "cursor_expired", message: error.message });
-        } else deps.log("run reader failed", error);
-      })
-      .finally(() => sse.end());
+    void pipeLog(deps.hub.start(c), reader, after, deps.log);
     return RESPONSE_ALREADY_SENT;
   });
 

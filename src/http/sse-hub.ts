@@ -30,9 +30,14 @@ export class SseHub {
   /** Writes the SSE headers at once (so clients see the stream open) and returns the writer. */
   start(c: Context, headers: Record<string, string> = {}): SseWriter {
     if (this.open.size >= this.options.maxReaders) {
-      throw new AppError("overloaded", `This instance already serves ${this.open.size} readers (limits.max_readers).`, 503, {
-        retryAfterSeconds: 1,
-      });
+      throw new AppError(
+        "overloaded",
+        `This instance already serves ${this.open.size} readers (limits.max_readers).`,
+        503,
+        {
+          retryAfterSeconds: 1,
+        },
+      );
     }
     const response = (c.env as HttpBindings).outgoing;
     const { compression } = this.options;
@@ -68,12 +73,12 @@ export class SseHub {
   }
 
   /** Ends every open stream with a `shutting_down` frame and a `retry:` hint. */
-  async shutdown(): Promise<void> {
+  shutdown(): void {
     const error = {
       type: "error",
       code: "shutting_down",
       message: "The service is shutting down; reconnect.",
     } as const;
-    await Promise.all([...this.open].map((writer) => writer.fail(error, this.options.retryMs)));
+    for (const writer of [...this.open]) writer.fail(error, this.options.retryMs);
   }
 }

@@ -52,9 +52,13 @@ export class SseWriter {
     if (!ok) await this.drained();
   }
 
-  /** Sends a reader-level error frame (API.md §3) and closes. */
-  async fail(error: ReaderError, retryMs?: number): Promise<void> {
-    await this.write([encodeErrorFrame(error, retryMs)]);
+  /**
+   * Sends a reader-level error frame (API.md §3) and closes. It does not wait for a stalled
+   * socket to drain: the frame is queued behind what the socket already holds, and the end
+   * follows it.
+   */
+  fail(error: ReaderError, retryMs?: number): void {
+    void this.write([encodeErrorFrame(error, retryMs)]);
     this.end();
   }
 

@@ -17,7 +17,7 @@ const held = (n: number) => scripted(n, LONG, { faults: [{ kind: "hold", after_e
 async function startHeld(h: Harness, ids: string[], options: object = {}) {
   const response = await h.post("/v1/runs", { message: "go", agent_ids: ids, options });
   const { run_id } = (await response.json()) as { run_id: string };
-  await waitFor(() => h.sim.record.openStreams === ids.length, "all streams open");
+  await waitFor(() => h.sim.record.openStreams() === ids.length, "all streams open");
   return run_id;
 }
 
@@ -30,7 +30,7 @@ describe("cancelling", () => {
     const first = await h.post(`/v1/runs/${runId}/cancel`, {});
     expect(first.status).toBe(200);
     expect(await first.json()).toEqual({ run_id: runId, status: "cancelled" });
-    await waitFor(() => h.sim.record.openStreams === 0, "upstream streams closed");
+    await waitFor(() => h.sim.record.openStreams() === 0, "upstream streams closed");
     for (const id of ids) {
       expect(h.sim.record.streams(id).every((stream) => stream.closedByClient)).toBe(true);
       expect(h.sim.record.requests(id).filter((request) => request.kind === "cancel")).toHaveLength(1);
@@ -39,7 +39,10 @@ describe("cancelling", () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ run_id: runId, status: "cancelled" });
     const events = await readEvents(await fetch(`${h.url}/v1/runs/${runId}/events`));
-    expect(ofType(events, "agent.completed").map((event) => event.status)).toEqual(["cancelled", "cancelled"]);
+    expect(ofType(events, "agent.completed").map((event) => event.status)).toEqual([
+      "cancelled",
+      "cancelled",
+    ]);
   });
 
   it("cancels only the named agents", async () => {
@@ -63,9 +66,9 @@ describe("cancelling", () => {
       { signal: controller.signal },
     );
     const runId = response.headers.get("x-run-id") ?? "";
-    await waitFor(() => h.sim.record.openStreams === 2, "both streams open");
+    await waitFor(() => h.sim.record.openStreams() === 2, "both streams open");
     controller.abort();
-    await waitFor(() => h.sim.record.openStreams === 0, "upstream streams closed after disconnect");
+    await waitFor(() => h.sim.record.openStreams() === 0, "upstream streams closed after disconnect");
     await waitFor(
       () => h.sim.record.requests(agentId(1)).some((request) => request.kind === "cancel"),
       "Letta cancel called",

@@ -20,7 +20,9 @@ const decoders = {
 describe("transport compression", () => {
   for (const encoding of ["gzip", "deflate", "br"] as const) {
     it(`sends ${encoding} that decodes event by event while the run is still streaming`, async () => {
-      harness = await startHarness([scripted(1, "Held halfway through this answer.", { faults: [{ kind: "hold", after_events: 3 }] })]);
+      harness = await startHarness([
+        scripted(1, "Held halfway through this answer.", { faults: [{ kind: "hold", after_events: 3 }] }),
+      ]);
       const h = harness;
       const url = new URL(`${h.url}/v1/runs`);
       let decoded = "";
@@ -30,7 +32,11 @@ describe("transport compression", () => {
           url,
           {
             method: "POST",
-            headers: { "content-type": "application/json", accept: "text/event-stream", "accept-encoding": encoding },
+            headers: {
+              "content-type": "application/json",
+              accept: "text/event-stream",
+              "accept-encoding": encoding,
+            },
           },
           (res) => {
             header = res.headers["content-encoding"];

@@ -31,11 +31,19 @@ describe("errors before a stream starts (API.md §5)", () => {
     const valid = { message: "hi", agent_ids: [agentId(1)] };
     await expectError(await h.post("/v1/runs", "{not json"), 400, "invalid_json");
     await expectError(
-      await fetch(`${h.url}/v1/runs`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hi" }),
+      await fetch(`${h.url}/v1/runs`, {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: "hi",
+      }),
       415,
       "unsupported_media_type",
     );
-    await expectError(await h.post("/v1/runs", { ...valid, message: "x".repeat(5000) }), 413, "payload_too_large");
+    await expectError(
+      await h.post("/v1/runs", { ...valid, message: "x".repeat(5000) }),
+      413,
+      "payload_too_large",
+    );
     await expectError(await h.post("/v1/panels/nope/runs", { message: "hi" }), 404, "not_found");
 
     const cases: [object, string[]][] = [
@@ -45,11 +53,17 @@ describe("errors before a stream starts (API.md §5)", () => {
       [{ ...valid, panel: "solo" }, ["panel"]],
       [{ ...valid, agent_ids: ["agent-1"] }, ["agent_ids.0"]],
       [{ ...valid, agent_ids: [agentId(1), agentId(1)] }, ["agent_ids"]],
-      [{ ...valid, options: { max_concurrency: 0, deadline_ms: "soon" } }, ["options.max_concurrency", "options.deadline_ms"]],
-      [{ ...valid, options: { agent_defaults: { retry: { max_attempts: 0 }, backpressure: { on_overflow: "drop" } } } }, [
-        "options.agent_defaults.retry.max_attempts",
-        "options.agent_defaults.backpressure.on_overflow",
-      ]],
+      [
+        { ...valid, options: { max_concurrency: 0, deadline_ms: "soon" } },
+        ["options.max_concurrency", "options.deadline_ms"],
+      ],
+      [
+        {
+          ...valid,
+          options: { agent_defaults: { retry: { max_attempts: 0 }, backpressure: { on_overflow: "drop" } } },
+        },
+        ["options.agent_defaults.retry.max_attempts", "options.agent_defaults.backpressure.on_overflow"],
+      ],
       [{ ...valid, agents: { [agentId(2)]: { raw: true } } }, [`agents.${agentId(2)}`]],
       [{ ...valid, options: { complete_when: { first: 2 } } }, ["options.complete_when.first"]],
       [{ message: "hi", panel: "nope" }, ["panel"]],

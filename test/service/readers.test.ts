@@ -3,6 +3,7 @@ import type { FanoutEvent } from "../../src/protocol/events.js";
 import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { readEvents, reassemble, sseFrames } from "../helpers/sse-client.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -38,7 +39,9 @@ describe("GET /v1/runs/{id}/events", () => {
   it("lets Last-Event-ID win over ?after=", async () => {
     harness = await startHarness(ANSWERS.map((answer, index) => scripted(index + 1, answer)));
     const { runId, events: all } = await finishedRun(harness);
-    const rest = await readEvents(await events(harness, runId, { headers: { "last-event-id": "5" } }, "?after=2"));
+    const rest = await readEvents(
+      await events(harness, runId, { headers: { "last-event-id": "5" } }, "?after=2"),
+    );
     expect(rest[0]?.seq).toBe(6);
     const byQuery = await readEvents(await events(harness, runId, {}, "?after=2"));
     expect(byQuery).toEqual(all.slice(2));
@@ -46,14 +49,21 @@ describe("GET /v1/runs/{id}/events", () => {
 
   it("gives 20 concurrent live readers identical sequences", async () => {
     const slow = { ttft_ms: 20, tokens_per_second: 500 };
-    harness = await startHarness(ANSWERS.map((answer, index) => scripted(index + 1, answer, { speed: slow })));
+    harness = await startHarness(
+      ANSWERS.map((answer, index) => scripted(index + 1, answer, { speed: slow })),
+    );
     const h = harness;
     const created = await h.post("/v1/runs", { message: "go", agent_ids: [agentId(1), agentId(2)] });
     const { run_id } = (await created.json()) as { run_id: string };
-    const readers = await Promise.all(Array.from({ length: 20 }, async () => readEvents(await events(h, run_id))));
+    const readers = await Promise.all(
+      Array.from({ length: 20 }, async () => readEvents(await events(h, run_id))),
+    );
     const first = JSON.stringify(readers[0]);
     for (const reader of readers) expect(JSON.stringify(reader)).toBe(first);
-    expect(reassemble(readers[0] as FanoutEvent[])).toEqual({ [agentId(1)]: ANSWERS[0], [agentId(2)]: ANSWERS[1] });
+    expect(reassemble(readers[0] as FanoutEvent[])).toEqual({
+      [agentId(1)]: ANSWERS[0],
+      [agentId(2)]: ANSWERS[1],
+    });
   });
 
   it("answers 404 for an unknown run and 410 for a cursor older than retention", async () => {
@@ -64,13 +74,24 @@ describe("GET /v1/runs/{id}/events", () => {
     const unknown = await events(harness, "fr-nope");
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ error: { code: "not_found" } });
-    const { runId, events: live } = await finishedRun(harness);
-    expect(live.length).toBeGreaterThan(12);
+    const h = harness;
+    const created = await h.post("/v1/runs", { message: "go", agent_ids: [agentId(1), agentId(2)] });
+    const { run_id: runId } = (await created.json()) as { run_id: string };
+    const finished = await waitFor(async () => {
+      const snapshot = (await (await fetch(`${h.url}/v1/runs/${runId}`)).json()) as {
+        status: string;
+        last_seq: number;
+      };
+      return snapshot.status !== "running" && snapshot;
+    }, "run finished");
+    expect(finished.last_seq).toBeGreaterThan(12);
     const gone = await events(harness, runId, { headers: { "last-event-id": "1" } });
     expect(gone.status).toBe(410);
     const body = (await gone.json()) as { error: { code: string; details: { message: string }[] } };
     expect(body.error.code).toBe("cursor_expired");
-    const tail = await readEvents(await events(harness, runId, { headers: { "last-event-id": String(live.length - 3) } }));
+    const tail = await readEvents(
+      await events(harness, runId, { headers: { "last-event-id": String(finished.last_seq - 3) } }),
+    );
     expect(tail.map((event) => event.type).at(-1)).toBe("run.completed");
     expect(tail).toHaveLength(3);
   });
@@ -112,7 +133,9 @@ describe("GET /v1/events (firehose)", () => {
     controller.abort();
     expect(seen.every((event) => event.run_id === runId)).toBe(true);
     expect(seen).toEqual(expected);
-    const resumed = await fetch(`${h.url}/v1/events`, { headers: { "last-event-id": ids[ids.length - 3] ?? "" } });
+    const resumed = await fetch(`${h.url}/v1/events`, {
+      headers: { "last-event-id": ids[ids.length - 3] ?? "" },
+    });
     const again: FanoutEvent[] = [];
     for await (const frame of sseFrames(resumed)) {
       again.push(JSON.parse(frame.data) as FanoutEvent);

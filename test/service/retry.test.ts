@@ -19,7 +19,8 @@ async function run(body: object) {
   return { events, completed };
 }
 
-const messagePosts = (id: string) => harness?.sim.record.requests(id).filter((r) => r.kind === "message") ?? [];
+const messagePosts = (id: string) =>
+  harness?.sim.record.requests(id).filter((r) => r.kind === "message") ?? [];
 
 describe("retry and resume (API.md §4)", () => {
   it("ends an unknown agent as agent_not_found without retrying, while the others complete", async () => {
@@ -36,7 +37,9 @@ describe("retry and resume (API.md §4)", () => {
   });
 
   it("re-sends once after a 429 with Retry-After, waiting what Letta asked", async () => {
-    harness = await startHarness([scripted(1, LONG, { faults: [{ kind: "status", status: 429, retry_after: 0 }] })]);
+    harness = await startHarness([
+      scripted(1, LONG, { faults: [{ kind: "status", status: 429, retry_after: 0 }] }),
+    ]);
     const { events, completed } = await run({ agent_ids: [agentId(1)] });
     expect(ofType(events, "agent.retry")).toMatchObject([
       { attempt: 2, mode: "resend", delay_ms: 0, reason: "upstream_rate_limited" },
@@ -112,12 +115,17 @@ describe("retry and resume (API.md §4)", () => {
 
   it("falls back to foreground after a 503 on a background request, with no retry event", async () => {
     harness = await startHarness([
-      scripted(1, LONG, { faults: [{ kind: "status", status: 503, background_only: true, times: "always" }] }),
+      scripted(1, LONG, {
+        faults: [{ kind: "status", status: 503, background_only: true, times: "always" }],
+      }),
     ]);
     const { events, completed } = await run({ agent_ids: [agentId(1)] });
     expect(ofType(events, "agent.retry")).toEqual([]);
     expect(completed[0]).toMatchObject({ status: "completed", metrics: { attempts: 1 } });
     const posts = messagePosts(agentId(1));
-    expect(posts.map((post) => (post.body as { background?: boolean }).background ?? false)).toEqual([true, false]);
+    expect(posts.map((post) => (post.body as { background?: boolean }).background ?? false)).toEqual([
+      true,
+      false,
+    ]);
   });
 });

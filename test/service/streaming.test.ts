@@ -24,7 +24,11 @@ function expectWellFormed(events: FanoutEvent[], agents: string[]) {
 
 describe("POST /v1/runs streaming", () => {
   it("streams every agent's answer, reassembled exactly, with gapless seq and one completion each", async () => {
-    const answers = ["The first answer, with several words.", "Second: short.", "Third agent speaks at length here."];
+    const answers = [
+      "The first answer, with several words.",
+      "Second: short.",
+      "Third agent speaks at length here.",
+    ];
     harness = await startHarness(answers.map((answer, index) => scripted(index + 1, answer)));
     const agents = answers.map((_, index) => agentId(index + 1));
     const response = await harness.stream({ message: "hello", agent_ids: agents });
@@ -39,7 +43,9 @@ describe("POST /v1/runs streaming", () => {
     expect(final?.status).toBe("completed");
     expect(final?.agents).toEqual(Object.fromEntries(agents.map((id) => [id, "completed"])));
     // More than one delta per agent: token mode really streamed.
-    expect(ofType(events, "agent.delta").filter((event) => event.agent_id === agents[0]).length).toBeGreaterThan(3);
+    expect(
+      ofType(events, "agent.delta").filter((event) => event.agent_id === agents[0]).length,
+    ).toBeGreaterThan(3);
   });
 
   it("carries reasoning, tool calls and tool results, in step mode as whole messages", async () => {
@@ -82,7 +88,12 @@ describe("POST /v1/runs streaming", () => {
     harness = await startHarness([scripted(1, "Background answer.")]);
     const response = await harness.post("/v1/runs", { message: "hi", agent_ids: [agentId(1)] });
     expect(response.status).toBe(202);
-    const body = (await response.json()) as { run_id: string; status: string; agents: string[]; events_url: string };
+    const body = (await response.json()) as {
+      run_id: string;
+      status: string;
+      agents: string[];
+      events_url: string;
+    };
     expect(body).toEqual({
       run_id: body.run_id,
       status: "running",
@@ -96,7 +107,11 @@ describe("POST /v1/runs streaming", () => {
       agents: Record<string, { text: string; status: string; attempts: number }>;
     };
     expect(snapshot.status).toBe("completed");
-    expect(snapshot.agents[agentId(1)]).toMatchObject({ text: "Background answer.", status: "completed", attempts: 1 });
+    expect(snapshot.agents[agentId(1)]).toMatchObject({
+      text: "Background answer.",
+      status: "completed",
+      attempts: 1,
+    });
   });
 
   it("makes exactly one upstream message request per agent, through the official SDK", async () => {
