@@ -28,7 +28,7 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   if (config.store !== "memory") {
     // The Redis store is planned (API.md §6) but not built yet; starting without it would
     // silently lose the multi-instance behaviour the user asked for.
-    console.error("store: only \"memory\" is supported in this version; unset REDIS_URL or set store: memory.");
+    console.error('store: only "memory" is supported in this version; unset REDIS_URL or set store: memory.');
     process.exit(1);
   }
 

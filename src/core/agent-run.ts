@@ -91,6 +91,8 @@ export async function runAgent(
         await readAttempt(context.source, request, options, state, sink, signal, attempt);
         return await finish(sink, metrics, state.stopReason);
       } catch (error) {
+        // The signal may have aborted during the await above; TS narrowing cannot see that.
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (signal.aborted) break;
         const classified = classifyFailure(error);
         if (

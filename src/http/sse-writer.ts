@@ -45,7 +45,7 @@ export class SseWriter {
   /** Writes frames as one chunk; resolves when the socket can take more. */
   async write(frames: readonly Buffer[]): Promise<void> {
     if (this.closed || frames.length === 0) return;
-    const chunk = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames as Buffer[]);
+    const chunk = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
     this.pinger.refresh();
     const ok = this.sink.write(chunk);
     if (this.compressor) this.compressor.stream.flush(flushKind(this.compressor.encoding));

@@ -34,7 +34,7 @@ export async function streamLog(
     const { events } = batch;
     const last = events.at(-1);
     if (last) {
-      await sse.write(events.map(log.frame));
+      await sse.write(events.map((event) => log.frame(event)));
       delivered?.(events);
     }
     const next = batch.next ?? (last ? log.cursor(last) : cursor);

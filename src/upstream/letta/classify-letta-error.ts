@@ -25,9 +25,9 @@ export function openFailure(error: unknown, agentId: string, background: boolean
       },
     );
   }
-  const status = error.status;
+  const status: number = error.status as number;
   const detail = lettaDetail(error.error);
-  const retryAfterMs = retryAfter(error.headers);
+  const retryAfterMs = retryAfter(error.headers as Headers | undefined);
   const facts = { cause: error, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
   if (status === 404) {
     return new UpstreamFailure("agent_not_found", `Letta has no agent ${agentId} (HTTP 404).`, {
