@@ -72,7 +72,7 @@ export function createService(options: ServiceOptions): Service {
     hub,
     async shutdown(graceMs) {
       await runs.shutdown(graceMs);
-      hub.shutdown();
+      await hub.shutdown();
       store.close();
     },
   };

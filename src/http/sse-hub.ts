@@ -20,6 +20,7 @@ export interface SseHubOptions {
 export class SseHub {
   private readonly open = new Set<SseWriter>();
   private compressed = 0;
+  private onEmpty: (() => void) | undefined;
 
   constructor(private readonly options: SseHubOptions) {}
 
@@ -67,13 +68,25 @@ export class SseHub {
     this.open.add(writer);
     writer.signal.addEventListener("abort", () => {
       this.open.delete(writer);
+      if (this.open.size === 0) this.onEmpty?.();
       if (encoding) this.compressed -= 1;
     });
     return writer;
   }
 
-  /** Ends every open stream with a `shutting_down` frame and a `retry:` hint. */
-  shutdown(): void {
+  /**
+   * Ends every open stream with a `shutting_down` frame and a `retry:` hint. Readers of runs
+   * that already ended get `settleMs` to write their last events and close on their own first.
+   */
+  async shutdown(settleMs = 1_000): Promise<void> {
+    if (this.open.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.onEmpty = resolve;
+        timer = setTimeout(resolve, settleMs);
+      });
+      clearTimeout(timer);
+    }
     const error = {
       type: "error",
       code: "shutting_down",

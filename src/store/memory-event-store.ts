@@ -60,8 +60,12 @@ export class MemoryEventStore implements EventStore {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`append to unknown run ${runId}`);
     const seq = run.log.head + 1;
+    // Key order as API.md §3 lists them: type, run_id, seq, ts, agent_id, then the rest.
     const { type, ...rest } = draft;
-    const event = { type, run_id: runId, seq, ts: this.now(), ...rest } as FanoutEvent;
+    const head = { type, run_id: runId, seq, ts: this.now() };
+    const event = (
+      "agent_id" in draft ? { ...head, agent_id: draft.agent_id, ...rest } : { ...head, ...rest }
+    ) as FanoutEvent;
     const json = JSON.stringify(event);
     const stored: StoredEvent = {
       seq,
