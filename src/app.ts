@@ -35,6 +35,8 @@ export function createApp(deps: AppDeps): Hono {
     }
   });
 
+  app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
+
   app.use("/v1/*", bearerAuth(deps.authTokens));
   app.route("/v1", runRoutes(deps));
   app.route("/v1", miscRoutes(deps));

@@ -5,6 +5,7 @@ import type { AgentSource } from "./core/agent-source.js";
 import { SseHub } from "./http/sse-hub.js";
 import { RunService } from "./runs/run-service.js";
 import type { TagResolver } from "./runs/plan-run.js";
+import { ServiceMetrics } from "./metrics/service-metrics.js";
 import { MemoryEventStore } from "./store/memory-event-store.js";
 import { createLettaAgentSource } from "./upstream/letta/letta-agent-source.js";
 import { createLettaClient } from "./upstream/letta/create-letta-client.js";
@@ -40,11 +41,18 @@ export function createService(options: ServiceOptions): Service {
     maxEventBytes: config.limits.max_upstream_event_bytes,
   });
   const store = new MemoryEventStore(config.retention);
+  // Gauges are read at scrape time, after `runs` and `hub` exist.
+  const metrics: ServiceMetrics = new ServiceMetrics({
+    readers: () => hub.readers,
+    activeRuns: () => runs.size,
+    bufferedEvents: () => runs.bufferedEvents(),
+  });
   const runs = new RunService({
     source: options.source ?? createLettaAgentSource(client),
     store,
     maxActiveRuns: config.limits.max_active_runs,
     log: options.log,
+    observe: (event) => metrics.observe(event),
   });
   const hub = new SseHub({
     pingIntervalMs: config.sse.ping_interval_ms,
@@ -61,6 +69,7 @@ export function createService(options: ServiceOptions): Service {
     runs,
     hub,
     resolveTags,
+    metrics: () => metrics.registry.render(),
     checkUpstream: async (signal) => {
       await client.health({ signal, maxRetries: 0 });
     },

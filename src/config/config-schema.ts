@@ -100,6 +100,11 @@ const Limits = z
       .default(1000)
       .describe("Runs in progress at once (503 overloaded above it)."),
     max_readers: count(1, 10_000_000).default(10_000).describe("Open SSE and WebSocket readers per process."),
+    max_runs_per_minute: count(0, 1_000_000)
+      .default(0)
+      .describe(
+        "Runs one client (its bearer token, else its IP address) may start per minute; 0 = no limit.",
+      ),
   })
   .describe("Hard limits that protect the process.");
 

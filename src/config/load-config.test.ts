@@ -48,6 +48,7 @@ describe("loadConfig", () => {
         max_upstream_event_bytes: 1_048_576,
         max_active_runs: 1000,
         max_readers: 10_000,
+        max_runs_per_minute: 0,
       },
       retention: {
         run_ttl_s: 3600,

@@ -9,6 +9,7 @@ export class BackpressureGate {
   private readonly lag = new Map<string, number>();
   private readonly waiters = new Map<string, { limit: number; resolve: () => void }>();
   private attached = false;
+  private total = 0;
 
   /** A pacing reader now takes events; from here on, unread events count. */
   attach(): void {
@@ -19,6 +20,7 @@ export class BackpressureGate {
   detach(): void {
     this.attached = false;
     this.lag.clear();
+    this.total = 0;
     for (const waiter of this.waiters.values()) waiter.resolve();
     this.waiters.clear();
   }
@@ -26,12 +28,14 @@ export class BackpressureGate {
   /** An event of this agent entered the log. */
   appended(agentId: string): void {
     if (!this.attached) return;
+    this.total += 1;
     this.lag.set(agentId, (this.lag.get(agentId) ?? 0) + 1);
   }
 
   /** The pacing reader handed an event of this agent to its socket. */
   delivered(agentId: string): void {
     if (!this.attached) return;
+    this.total -= 1;
     const lag = (this.lag.get(agentId) ?? 0) - 1;
     this.lag.set(agentId, lag);
     const waiter = this.waiters.get(agentId);
@@ -39,6 +43,11 @@ export class BackpressureGate {
       this.waiters.delete(agentId);
       waiter.resolve();
     }
+  }
+
+  /** Events of all agents waiting for the pacing reader. */
+  pendingTotal(): number {
+    return this.total;
   }
 
   /** Events of this agent waiting for the pacing reader. */

@@ -15,6 +15,8 @@ export interface AppDeps {
   resolveTags: TagResolver;
   /** Resolves if the upstream Letta answers; rejects with a safe message otherwise. */
   checkUpstream: (signal: AbortSignal) => Promise<void>;
+  /** The Prometheus exposition text of `/metrics`. */
+  metrics: () => string;
   /** Logs without secrets: messages are ours, errors are logged by class and message only. */
   log: (message: string, error?: unknown) => void;
 }

@@ -11,6 +11,8 @@ import { cursorGone, readCursor } from "./cursor.js";
 import { readJsonBody } from "./read-json-body.js";
 import { runLogReader } from "./log-readers.js";
 import { pipeLog } from "./pipe-log.js";
+import { RunRateLimiter } from "./run-rate-limiter.js";
+import type { HttpBindings } from "@hono/node-server";
 
 /** How long a cancel waits for the run to end before answering 202 instead of 200. */
 const CANCEL_SETTLE_MS = 1_000;
@@ -18,11 +20,13 @@ const CANCEL_SETTLE_MS = 1_000;
 /** `/v1/runs` and `/v1/panels/{name}/runs` (API.md §1 and §2). */
 export function runRoutes(deps: AppDeps): Hono {
   const app = new Hono();
+  const limiter = new RunRateLimiter(deps.config.limits.max_runs_per_minute);
 
   app.post("/runs", (c) => createRun(c, undefined));
   app.post("/panels/:name/runs", (c) => createRun(c, c.req.param("name")));
 
   async function createRun(c: Context, panel: string | undefined) {
+    limiter.take(clientKey(c));
     const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
     const planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
     const active = deps.runs.start(planned);
@@ -122,4 +126,11 @@ export function runRoutes(deps: AppDeps): Hono {
   });
 
   return app;
+}
+
+/** Who a client is for rate limiting: its bearer token, else its IP address. */
+function clientKey(c: Context): string {
+  const auth = c.req.header("authorization");
+  if (auth?.startsWith("Bearer ")) return `token:${auth.slice(7)}`;
+  return `ip:${(c.env as HttpBindings).incoming.socket.remoteAddress ?? "unknown"}`;
 }

@@ -3,6 +3,7 @@ import type { Subscription } from "rxjs";
 import type { AgentSource } from "../core/agent-source.js";
 import { fanOut, type FanOut } from "../core/fan-out.js";
 import { AppError } from "../errors.js";
+import type { EventDraft } from "../protocol/events.js";
 import type { EventStore } from "../store/event-store.js";
 import type { PlannedRun } from "./plan-run.js";
 
@@ -21,6 +22,8 @@ export interface RunServiceOptions {
   now?: () => number;
   random?: () => number;
   log?: (message: string, error?: unknown) => void;
+  /** Sees every event as it enters a run log (metrics). */
+  observe?: (event: EventDraft) => void;
 }
 
 /**
@@ -66,6 +69,7 @@ export class RunService {
       next: (draft) => {
         store.append(runId, draft);
         if ("agent_id" in draft) run.gate.appended(draft.agent_id);
+        this.options.observe?.(draft);
       },
       error: (error: unknown) => {
         // runAgent never throws; reaching here is a bug. End the run so readers are not left hanging.
@@ -81,7 +85,7 @@ export class RunService {
       complete: finish,
     });
     const active = { runId, run, done, subscription };
-    if (this.active.has(runId) || !subscription.closed) this.active.set(runId, active);
+    if (!subscription.closed) this.active.set(runId, active);
     return active;
   }
 
@@ -91,6 +95,13 @@ export class RunService {
 
   get size(): number {
     return this.active.size;
+  }
+
+  /** Events waiting for runs' own streams, over all active runs. */
+  bufferedEvents(): number {
+    let total = 0;
+    for (const { run } of this.active.values()) total += run.gate.pendingTotal();
+    return total;
   }
 
   /**

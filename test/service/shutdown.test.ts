@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
-import { sseFrames } from "../helpers/sse-client.js";
+import { sseFrames, type SseFrame } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 let harness: Harness | undefined;
@@ -27,7 +27,7 @@ describe("graceful shutdown", () => {
     const types: string[] = [];
     for await (const frame of sseFrames(run)) types.push(frame.event ?? "");
     expect(types.at(-1)).toBe("run.completed");
-    const last: { event?: string; retry?: string; data: string }[] = [];
+    const last: SseFrame[] = [];
     for await (const frame of sseFrames(firehose)) last.push(frame);
     expect(last.at(-1)).toMatchObject({ event: "error", retry: "2000" });
     expect(JSON.parse(last.at(-1)?.data ?? "{}")).toMatchObject({ type: "error", code: "shutting_down" });

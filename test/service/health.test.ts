@@ -1,0 +1,55 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { agentId, scripted } from "../helpers/agents.js";
+import { startHarness, type Harness } from "../helpers/fanout-harness.js";
+import { readEvents } from "../helpers/sse-client.js";
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+describe("health, readiness, metrics and panels", () => {
+  it("is ready while Letta answers and not ready once it is gone", async () => {
+    harness = await startHarness([scripted(1, "Hi.")]);
+    expect(await (await fetch(`${harness.url}/healthz`)).json()).toEqual({ status: "ok" });
+    const ready = await fetch(`${harness.url}/readyz`);
+    expect(ready.status).toBe(200);
+    await harness.sim.close();
+    const gone = await fetch(`${harness.url}/readyz`);
+    expect(gone.status).toBe(503);
+    expect(await gone.json()).toMatchObject({ status: "not_ready" });
+  });
+
+  it("counts runs, agent outcomes, retries and events in /metrics", async () => {
+    harness = await startHarness([
+      scripted(1, "Fine.", { faults: [{ kind: "status", status: 500 }] }),
+      scripted(2, "Also fine."),
+    ]);
+    const events = await readEvents(
+      await harness.stream({
+        message: "hi",
+        agent_ids: [agentId(1), agentId(2), agentId(3)],
+        options: { agent_defaults: { retry: { initial_delay_ms: 1 } } },
+      }),
+    );
+    const text = await (await fetch(`${harness.url}/metrics`)).text();
+    expect(text).toContain('fanout_runs_total{status="partial"} 1');
+    expect(text).toContain('fanout_agent_streams_total{status="completed"} 2');
+    expect(text).toContain('fanout_agent_streams_total{status="failed",code="agent_not_found"} 1');
+    expect(text).toContain('fanout_retries_total{mode="resend",reason="upstream_unavailable"} 1');
+    expect(text).toContain(`fanout_events_total ${events.length}`);
+    expect(text).toContain("fanout_agent_duration_seconds_count 3");
+  });
+
+  it("lists the configured panels", async () => {
+    harness = await startHarness([scripted(1, "Hi.")], {
+      panels: { solo: { description: "One agent", agents: [{ id: agentId(1), label: "Solo" }] } },
+    });
+    expect(await (await fetch(`${harness.url}/v1/panels`)).json()).toEqual({
+      panels: [{ name: "solo", description: "One agent", agents: [{ id: agentId(1), label: "Solo" }] }],
+    });
+    expect((await fetch(`${harness.url}/v1/panels/solo`)).status).toBe(200);
+    expect((await fetch(`${harness.url}/v1/panels/none`)).status).toBe(404);
+  });
+});
