@@ -8,5 +8,6 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Two cores: keep parallelism modest so timing-sensitive streams stay deterministic.
     maxWorkers: 2,
+    reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });
