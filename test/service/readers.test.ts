@@ -110,6 +110,53 @@ describe("GET /v1/runs/{id}/events", () => {
   });
 });
 
+describe("keepalive and listing", () => {
+  it("sends a : ping comment after ping_interval_ms of silence", async () => {
+    harness = await startHarness(
+      [scripted(1, "Held answer.", { faults: [{ kind: "hold", after_events: 1 }] })],
+      {
+        sse: { ping_interval_ms: 1000 },
+      },
+    );
+    const h = harness;
+    const response = await h.stream({ message: "go", agent_ids: [agentId(1)] });
+    const stats = { comments: 0, bytes: 0 };
+    const frames = sseFrames(response, stats);
+    const reading = (async () => {
+      for await (const frame of frames) if (frame.event === "run.completed") return;
+    })();
+    await waitFor(() => stats.comments > 0, "a ping comment", 3_000);
+    h.sim.release(agentId(1));
+    await reading;
+    expect(stats.comments).toBe(1);
+  });
+
+  it("lists runs newest first, paginated with after", async () => {
+    harness = await startHarness([scripted(1, "One.")]);
+    const h = harness;
+    const ids: string[] = [];
+    for (let index = 0; index < 3; index += 1) {
+      const response = await h.stream({ message: `run ${index}`, agent_ids: [agentId(1)] });
+      ids.push(response.headers.get("x-run-id") ?? "");
+      await readEvents(response);
+    }
+    const first = (await (await fetch(`${h.url}/v1/runs?limit=2`)).json()) as {
+      runs: { run_id: string; status: string }[];
+      next_after: string | null;
+    };
+    expect(first.runs.map((run) => run.run_id)).toEqual([ids[2], ids[1]]);
+    expect(first.runs[0]?.status).toBe("completed");
+    const second = (await (
+      await fetch(`${h.url}/v1/runs?limit=2&after=${first.next_after ?? ""}`)
+    ).json()) as {
+      runs: { run_id: string }[];
+      next_after: string | null;
+    };
+    expect(second.runs.map((run) => run.run_id)).toEqual([ids[0]]);
+    expect(second.next_after).toBeNull();
+  });
+});
+
 describe("GET /v1/events (firehose)", () => {
   it("streams every run's events live, filtered by panel, and resumes from a cursor", async () => {
     harness = await startHarness([scripted(1, "Panel run.")], {
