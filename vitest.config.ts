@@ -8,6 +8,7 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Two cores: keep parallelism modest so timing-sensitive streams stay deterministic.
     maxWorkers: 2,
+    globalSetup: ["./test/global-setup.ts"],
     reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });
