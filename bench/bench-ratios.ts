@@ -1,0 +1,178 @@
+import type { TargetName } from "./bench-cell.js";
+import type { CellResult } from "./cell-result.js";
+
+const MIB = 1024 * 1024;
+
+/** One row of BENCH.md's "Ratios that count", as measured. */
+export interface RatioRow {
+  ratio: string;
+  target: string;
+  measured: string;
+  verdict: "PASS" | "MISS" | "not measured" | "no data" | "info";
+  /** How far from the target (negative: headroom), in the ratio's unit. */
+  gap: string;
+  note: string;
+}
+
+const find = (results: readonly CellResult[], cell: string, target: TargetName) =>
+  results.find((result) => result.cell === cell && result.target === target);
+
+const fixed = (value: number, digits = 2) => value.toFixed(digits);
+const signed = (value: number, digits = 2) => `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
+
+function notMeasured(ratio: string, target: string, note: string): RatioRow {
+  return { ratio, target, measured: "—", verdict: "not measured", gap: "—", note };
+}
+
+function noData(ratio: string, target: string, note: string): RatioRow {
+  return { ratio, target, measured: "—", verdict: "no data", gap: "—", note };
+}
+
+/** `measured ≤ limit` (or ≥ with `atLeast`), with the gap in the ratio's unit. */
+function judged(
+  ratio: string,
+  target: string,
+  measured: number,
+  limit: number,
+  unit: string,
+  note: string,
+  atLeast = false,
+): RatioRow {
+  const pass = atLeast ? measured >= limit : measured <= limit;
+  const gap = atLeast ? limit - measured : measured - limit;
+  return {
+    ratio,
+    target,
+    measured: `${unit === "ms" ? signed(measured) : fixed(measured)}${unit === "ms" ? " ms" : unit}`,
+    verdict: pass ? "PASS" : "MISS",
+    gap: `${signed(gap)}${unit === "ms" ? " ms" : unit}`,
+    note,
+  };
+}
+
+function cpuRatio(results: readonly CellResult[], cell: string, scenario: string): RatioRow {
+  const name = `CPU per delivered event, ours ÷ raw-node (${scenario}: ${cell})`;
+  const ours = find(results, cell, "ours")?.serverCpuUsPerEvent;
+  const raw = find(results, cell, "raw-node")?.serverCpuUsPerEvent;
+  if (ours === undefined || raw === undefined) return noData(name, "≤ 1.5", "cell not run");
+  return judged(name, "≤ 1.5", ours / raw, 1.5, "×", `${fixed(ours)} vs ${fixed(raw)} µs/event`);
+}
+
+/**
+ * BENCH.md's ratio table from the results: PASS/MISS with the gap to target where this suite
+ * measures the ratio, "not measured" where it needs nginx, fastapi or scenarios D–F, "no data"
+ * when the cell was not part of this run (--quick, --only).
+ */
+export function benchRatios(results: readonly CellResult[], quick: boolean): RatioRow[] {
+  const rows: RatioRow[] = [];
+  rows.push(cpuRatio(results, "1,000 ev/s · 60 B", "A"));
+  rows.push(cpuRatio(results, "100 agents × 50 tok/s", "B"));
+  rows.push(cpuRatio(results, "4 agents → 100 readers", "C"));
+
+  const a1000 = (target: TargetName) => find(results, "1,000 ev/s · 60 B", target)?.latency.p99;
+  const [oursP99, rawP99] = [a1000("ours"), a1000("raw-node")];
+  rows.push(
+    notMeasured(
+      "added p99 latency, ours − nginx, at 1,000 events/s",
+      "≤ +0.5 ms",
+      oursP99 !== undefined && rawP99 !== undefined
+        ? `nginx not in this issue; ours − raw-node here: ${signed(oursP99 - rawP99)} ms`
+        : "nginx not in this issue",
+    ),
+  );
+
+  const ttfeCell = quick ? "TTFE ×10" : "TTFE ×20";
+  const oursTtfe = find(results, ttfeCell, "ours")?.ttfe?.p50;
+  const directTtfe = find(results, ttfeCell, "direct")?.ttfe?.p50;
+  const rawTtfe = find(results, ttfeCell, "raw-node")?.ttfe?.p50;
+  rows.push(
+    oursTtfe === undefined || directTtfe === undefined
+      ? noData("time to first event, ours − direct", "≤ +1 ms", "TTFE probe not run")
+      : judged(
+          "time to first event, ours − direct",
+          "≤ +1 ms",
+          oursTtfe - directTtfe,
+          1,
+          "ms",
+          `p50 of ${ttfeCell.slice(5)} runs: ours ${fixed(oursTtfe)}, raw-node ${rawTtfe === undefined ? "—" : fixed(rawTtfe)}, direct ${fixed(directTtfe)} ms`,
+        ),
+  );
+
+  const maxCell = find(results, "max · 60 B", "ours");
+  rows.push(
+    notMeasured(
+      "events/s, ours ÷ fastapi (A, as fast as possible)",
+      "≥ 5",
+      maxCell
+        ? `fastapi not in this issue; ours here: ${Math.round(maxCell.eventsPerSecond).toLocaleString("en-US")} ev/s`
+        : "fastapi not in this issue",
+    ),
+  );
+  rows.push(notMeasured("RSS per idle reader, ours", "≤ 16 KiB", "scenario F not in this issue"));
+  rows.push(
+    notMeasured("RSS growth with one stalled reader for 120 s", "≤ 1 MiB", "scenario E not in this issue"),
+  );
+
+  const b1000 = find(results, "1,000 agents × 50 tok/s", "ours");
+  if (!b1000)
+    rows.push(noData("1,000 agents in one run (B)", "completes, zero loss, RSS ≤ 256 MiB", "cell not run"));
+  else {
+    const lost =
+      b1000.counts.missing + b1000.counts.duplicated + b1000.counts.outOfOrder + b1000.counts.corrupt;
+    const peak = (b1000.server?.rssPeakBytes ?? 0) / MIB;
+    const pass =
+      b1000.problems.length === 0 && lost === 0 && b1000.counts.textMismatches === 0 && peak <= 256;
+    rows.push({
+      ratio: "1,000 agents in one run (B)",
+      target: "completes, zero loss, RSS ≤ 256 MiB",
+      measured: `${b1000.problems.length === 0 ? "completed" : "problems"}, ${lost} lost, RSS peak ${fixed(peak, 1)} MiB`,
+      verdict: pass ? "PASS" : "MISS",
+      gap: `${signed(peak - 256, 1)} MiB`,
+      note: b1000.problems.join("; ") || `${fixed(b1000.wallMs / 1000, 1)} s for a 2 s load`,
+    });
+  }
+
+  const gzipCell = "4 agents → 100 readers";
+  const plain = find(results, gzipCell, "ours")?.serverCpuUsPerEvent;
+  for (const [target, limit] of [
+    ["ours+gzip", 3],
+    ["ours+br", undefined],
+  ] as const) {
+    const name = `${target === "ours+gzip" ? "gzip" : "brotli"} CPU per event ÷ plain CPU per event (G, ${gzipCell})`;
+    const compressed = find(results, gzipCell, target);
+    if (plain === undefined || compressed?.serverCpuUsPerEvent === undefined) {
+      rows.push(noData(name, limit === undefined ? "— (no target)" : `≤ ${limit}`, "cell not run"));
+      continue;
+    }
+    const plainBytes = find(results, gzipCell, "ours")?.bytesPerEvent ?? 0;
+    const note = `${fixed(compressed.serverCpuUsPerEvent)} vs ${fixed(plain)} µs/event; ${fixed(compressed.bytesPerEvent ?? 0, 0)} vs ${fixed(plainBytes, 0)} B/event on the wire`;
+    const ratio = compressed.serverCpuUsPerEvent / plain;
+    rows.push(
+      limit === undefined
+        ? {
+            ratio: name,
+            target: "— (no target)",
+            measured: `${fixed(ratio)}×`,
+            verdict: "info",
+            gap: "—",
+            note,
+          }
+        : judged(name, `≤ ${limit}`, ratio, limit, "×", note),
+    );
+  }
+
+  const dirty = results.filter(
+    (result) =>
+      result.counts.missing + result.counts.duplicated + result.counts.outOfOrder + result.counts.corrupt >
+        0 || result.counts.textMismatches > 0,
+  );
+  rows.push({
+    ratio: "missing / duplicated / out-of-order events, reassembled text (every cell, every target)",
+    target: "all 0, text equal",
+    measured: dirty.length === 0 ? "all 0" : `${dirty.length} cells with errors`,
+    verdict: dirty.length === 0 ? "PASS" : "MISS",
+    gap: dirty.length === 0 ? "0" : String(dirty.length),
+    note: dirty.map((result) => `${result.cell} / ${result.target}`).join("; "),
+  });
+  return rows;
+}

@@ -1,0 +1,40 @@
+import type { Scenario } from "./bench-cell.js";
+
+/** What `npm run bench -- …` asked for. */
+export interface BenchOptions {
+  /** The smaller grid (under a minute). */
+  quick: boolean;
+  /** Scenarios to run. */
+  only: ReadonlySet<Scenario>;
+}
+
+const SCENARIOS: readonly Scenario[] = ["A", "B", "C"];
+
+/** The help text printed with any argument error. */
+export const USAGE = `usage: npm run bench -- [--quick] [--only A,B,C]
+  --quick         a smaller grid that finishes in under a minute
+  --only A,B      run only these scenarios (A passthrough, B fan-in, C fan-out with G compression)`;
+
+/**
+ * Parses the bench's arguments (`--quick`, `--only A,B` or `--only=A,B`). Throws with the usage
+ * on anything else, so a typo never silently runs the full three-minute grid.
+ */
+export function parseBenchArgs(argv: readonly string[]): BenchOptions {
+  let quick = false;
+  let only = new Set<Scenario>(SCENARIOS);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (arg === "--quick") quick = true;
+    else if (arg === "--only" || arg.startsWith("--only=")) {
+      const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
+      if (!value) throw new Error(`--only needs a list such as A,B\n${USAGE}`);
+      only = new Set();
+      for (const name of value.toUpperCase().split(",")) {
+        const scenario = SCENARIOS.find((known) => known === name.trim());
+        if (!scenario) throw new Error(`unknown scenario ${JSON.stringify(name)} (known: A, B, C)\n${USAGE}`);
+        only.add(scenario);
+      }
+    } else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
+  }
+  return { quick, only };
+}

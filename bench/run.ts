@@ -1,0 +1,141 @@
+import { execFileSync } from "node:child_process";
+import { Agent } from "node:http";
+import { cpus } from "node:os";
+import type { BenchCell, Scenario } from "./bench-cell.js";
+import { benchGrid } from "./bench-grid.js";
+import { benchRatios } from "./bench-ratios.js";
+import { calibrateUpstreams, type UpstreamCalibration } from "./calibrate-upstreams.js";
+import type { CellResult } from "./cell-result.js";
+import { startChild } from "./child-rpc.js";
+import { parseBenchArgs, type BenchOptions } from "./cli-options.js";
+import { pinLoadProcess } from "./cpu-pinning.js";
+import { describeResult } from "./describe-result.js";
+import { renderReport, type BenchMeta } from "./render-report.js";
+import type { EmitterRpc } from "./rpc-protocol.js";
+import type { BenchEnv } from "./bench-env.js";
+import { runCell } from "./run-cell.js";
+import { startTargets, stopTargets } from "./start-targets.js";
+import { writeResults } from "./write-results.js";
+
+/**
+ * `npm run bench [-- --quick] [-- --only A,B]`: BENCH.md's scenarios A, B and C (with G) for the
+ * targets direct, raw-node and ours, one after another on the same load; prints the figures and
+ * the ratio table and writes both to bench/results/. See bench/README.md.
+ */
+const WARM_UP: BenchCell = {
+  scenario: "A",
+  label: "warm-up",
+  agents: 4,
+  ratePerSecond: 0,
+  tokensPerAgent: 1000,
+  payloadBytes: 60,
+  readers: 0,
+  repeats: 2,
+  timeoutMs: 20_000,
+  targets: ["raw-node", "ours"],
+};
+
+function commit(): string {
+  try {
+    const sha = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain"], { encoding: "utf8" }).trim() !== "";
+    return dirty ? `${sha} (with uncommitted changes)` : sha;
+  } catch {
+    return "unknown";
+  }
+}
+
+async function main(options: BenchOptions): Promise<void> {
+  const startedAt = new Date();
+  const pinning = pinLoadProcess();
+  const cells = benchGrid(options.quick, options.only);
+  const scenarios = (["A", "B", "C"] as const).filter((scenario) => options.only.has(scenario));
+  process.stderr.write(`bench: ${cells.length} cells, ${pinning.note}\n`);
+
+  const emitter = await startChild<EmitterRpc>("./emitter-child.js", {
+    name: "upstream",
+    ...(pinning.enabled ? { core: pinning.loadCore } : {}),
+  });
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  const results: CellResult[] = [];
+  let calibration: UpstreamCalibration[] = [];
+  const notes: string[] = [];
+  try {
+    const { url: upstreamUrl } = await emitter.call("start", null);
+    try {
+      calibration = await calibrateUpstreams({
+        emitter,
+        emitterUrl: upstreamUrl,
+        pinning,
+        agent,
+      });
+    } catch (error) {
+      notes.push(`upstream calibration failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    for (const scenario of scenarios) {
+      const scenarioCells = cells.filter((cell) => cell.scenario === scenario);
+      if (scenarioCells.length === 0) continue;
+      const targets = await startTargets(upstreamUrl, pinning);
+      const env: BenchEnv = { emitter, upstreamUrl, targets, agent };
+      let current = `${scenario} warm-up`;
+      try {
+        for (const target of WARM_UP.targets) await runCell(WARM_UP, target, env);
+        for (const cell of scenarioCells) {
+          for (const target of cell.targets) {
+            current = `${scenario} ${cell.label} / ${target}`;
+            const result = await runCell(cell, target, env);
+            results.push(result);
+            process.stderr.write(`${describeResult(result)}\n`);
+          }
+        }
+      } catch (error) {
+        // A crashed child or a stuck call ends this scenario, not the run: the rest still reports.
+        const message = `${current} failed, rest of scenario ${scenario} skipped: ${error instanceof Error ? error.message : String(error)}`;
+        notes.push(message);
+        process.stderr.write(`⚠ ${message}\n`);
+      } finally {
+        await stopTargets(targets);
+      }
+    }
+  } finally {
+    agent.destroy();
+    await emitter.close();
+  }
+
+  const meta: BenchMeta = {
+    startedAt: startedAt.toISOString(),
+    durationSeconds: (Date.now() - startedAt.getTime()) / 1000,
+    commit: commit(),
+    node: process.version,
+    cpu: cpus()[0]?.model ?? "unknown CPU",
+    cores: cpus().length,
+    pinning: pinning.note,
+    quick: options.quick,
+    scenarios: [...scenarios] as Scenario[],
+    upstream: "bench Letta emitter (letta-wire.md §2 format, timestamped deltas), own process",
+    notes: [
+      "lat: host-clock send → receive per delta (full readers); +p50/+p99: over direct in the same cell",
+      "CPU µs/ev: target process utime+stime ÷ events delivered to all readers; (in brackets) for direct: the load client's own",
+      "miss/dup/ooo/bad/text: missing, duplicated, out-of-order, corrupt deltas, agents whose text differs (must all be 0); ⚠ = problems listed below",
+      ...notes,
+    ],
+  };
+  const ratios = benchRatios(results, options.quick);
+  const markdown = renderReport(meta, calibration, results, ratios);
+  const paths = await writeResults(startedAt, { meta, calibration, results, ratios }, markdown);
+  process.stdout.write(`${markdown}\nresults: ${paths.markdown}\n         ${paths.json}\n`);
+}
+
+let options: BenchOptions;
+try {
+  options = parseBenchArgs(process.argv.slice(2));
+} catch (error) {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(2);
+}
+main(options).catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});
