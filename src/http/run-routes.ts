@@ -29,9 +29,11 @@ export function runRoutes(deps: AppDeps): Hono {
     limiter.take(clientKey(c));
     const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
     const planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
-    const active = deps.runs.start(planned);
+    const wantsStream = (c.req.header("accept") ?? "").includes("text/event-stream");
+    if (wantsStream) deps.hub.ensureRoom();
+    const active = deps.runs.start(planned, { paced: wantsStream });
     const agents = planned.plan.agents.map((agent) => agent.agentId);
-    if (!(c.req.header("accept") ?? "").includes("text/event-stream")) {
+    if (!wantsStream) {
       return c.json(
         { run_id: active.runId, status: "running", agents, events_url: `/v1/runs/${active.runId}/events` },
         202,
@@ -45,7 +47,6 @@ export function runRoutes(deps: AppDeps): Hono {
   function streamOwnRun(c: Context, active: ActiveRun, onDisconnect: string) {
     const sse = deps.hub.start(c, { "x-run-id": active.runId });
     const { gate } = active.run;
-    gate.attach();
     const delivered = (events: readonly StoredEvent[]) => {
       for (const event of events) if (event.agentId !== undefined) gate.delivered(event.agentId);
     };

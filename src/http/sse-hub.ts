@@ -28,8 +28,8 @@ export class SseHub {
     return this.open.size;
   }
 
-  /** Writes the SSE headers at once (so clients see the stream open) and returns the writer. */
-  start(c: Context, headers: Record<string, string> = {}): SseWriter {
+  /** Throws 503 `overloaded` when this instance already serves `limits.max_readers` readers. */
+  ensureRoom(): void {
     if (this.open.size >= this.options.maxReaders) {
       throw new AppError(
         "overloaded",
@@ -40,6 +40,11 @@ export class SseHub {
         },
       );
     }
+  }
+
+  /** Writes the SSE headers at once (so clients see the stream open) and returns the writer. */
+  start(c: Context, headers: Record<string, string> = {}): SseWriter {
+    this.ensureRoom();
     const response = (c.env as HttpBindings).outgoing;
     const { compression } = this.options;
     const encoding =

@@ -36,8 +36,12 @@ export class RunService {
 
   constructor(private readonly options: RunServiceOptions) {}
 
-  /** Starts a planned run. Throws 503 `overloaded` past `limits.max_active_runs` or while shutting down. */
-  start(planned: PlannedRun): ActiveRun {
+  /**
+   * Starts a planned run. With `paced`, the run's own stream will report what it delivered
+   * (backpressure), counted from the very first event. Throws 503 `overloaded` past
+   * `limits.max_active_runs` or while shutting down.
+   */
+  start(planned: PlannedRun, { paced = false }: { paced?: boolean } = {}): ActiveRun {
     if (!this.accepting) {
       throw new AppError("overloaded", "The service is shutting down; retry on another instance.", 503, {
         retryAfterSeconds: 1,
@@ -59,6 +63,7 @@ export class RunService {
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),
     });
+    if (paced) run.gate.attach();
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => (resolveDone = resolve));
     const finish = () => {
