@@ -1,11 +1,9 @@
 import { Hono } from "hono";
-import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { notFound } from "../errors.js";
-import { CursorExpired } from "../store/event-store.js";
 import type { AppDeps } from "./app-deps.js";
-import { cursorGone, readCursor } from "./cursor.js";
+import { readCursor } from "./cursor.js";
 import { firehoseReader } from "./log-readers.js";
-import { pipeLog } from "./pipe-log.js";
+import { serveLog } from "./pipe-log.js";
 
 /** `/v1/events` (the firehose) and `/v1/panels` (API.md §2). */
 export function miscRoutes(deps: AppDeps): Hono {
@@ -16,14 +14,7 @@ export function miscRoutes(deps: AppDeps): Hono {
     const reader = firehoseReader(deps.store, panel);
     // Without a cursor a dashboard wants what happens from now on, not the whole history.
     const after = readCursor(c) ?? (await deps.store.firehoseHead());
-    try {
-      await reader.read(after, 0);
-    } catch (error) {
-      if (error instanceof CursorExpired) throw cursorGone(error);
-      throw error;
-    }
-    void pipeLog(deps.hub.start(c), reader, after, deps.log);
-    return RESPONSE_ALREADY_SENT;
+    return serveLog(c, deps.hub, reader, after, deps.log);
   });
 
   app.get("/panels", (c) =>

@@ -1,4 +1,8 @@
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import type { Context } from "hono";
 import { CursorExpired, type StoredEvent } from "../store/event-store.js";
+import { cursorGone } from "./cursor.js";
+import type { SseHub } from "./sse-hub.js";
 import type { SseWriter } from "./sse-writer.js";
 import { streamLog, type LogReader } from "./stream-log.js";
 
@@ -23,4 +27,25 @@ export async function pipeLog(
   } finally {
     sse.end();
   }
+}
+
+/**
+ * Answers a reader route: 410 now if the cursor is already past retention (a JSON error is
+ * still possible before the stream starts), else opens the SSE response and pipes the log.
+ */
+export async function serveLog(
+  c: Context,
+  hub: SseHub,
+  log: LogReader,
+  after: number,
+  onError: (message: string, error: unknown) => void,
+): Promise<Response> {
+  try {
+    await log.read(after, 0);
+  } catch (error) {
+    if (error instanceof CursorExpired) throw cursorGone(error);
+    throw error;
+  }
+  void pipeLog(hub.start(c), log, after, onError);
+  return RESPONSE_ALREADY_SENT;
 }

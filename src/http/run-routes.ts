@@ -5,12 +5,12 @@ import { CancelRequest } from "../protocol/run-request.js";
 import { zodDetails } from "../protocol/zod-details.js";
 import { planRun } from "../runs/plan-run.js";
 import type { ActiveRun } from "../runs/run-service.js";
-import { CursorExpired, type StoredEvent } from "../store/event-store.js";
+import type { StoredEvent } from "../store/event-store.js";
 import type { AppDeps } from "./app-deps.js";
-import { cursorGone, readCursor } from "./cursor.js";
+import { readCursor } from "./cursor.js";
 import { readJsonBody } from "./read-json-body.js";
 import { runLogReader } from "./log-readers.js";
-import { pipeLog } from "./pipe-log.js";
+import { pipeLog, serveLog } from "./pipe-log.js";
 import { RunRateLimiter } from "./run-rate-limiter.js";
 import type { HttpBindings } from "@hono/node-server";
 
@@ -81,15 +81,7 @@ export function runRoutes(deps: AppDeps): Hono {
     const after = readCursor(c) ?? 0;
     if (!(await deps.store.hasRun(runId)))
       throw notFound(`No run ${runId} (it never existed, or passed retention).`);
-    const reader = runLogReader(deps.store, runId);
-    try {
-      await reader.read(after, 0);
-    } catch (error) {
-      if (error instanceof CursorExpired) throw cursorGone(error);
-      throw error;
-    }
-    void pipeLog(deps.hub.start(c), reader, after, deps.log);
-    return RESPONSE_ALREADY_SENT;
+    return serveLog(c, deps.hub, runLogReader(deps.store, runId), after, deps.log);
   });
 
   app.post("/runs/:id/cancel", async (c) => {
