@@ -1,4 +1,3 @@
-import { encodeEventFrame } from "../protocol/sse-frame.js";
 import type { EventStore, StoredEvent } from "../store/event-store.js";
 import type { LogReader } from "./stream-log.js";
 
@@ -34,7 +33,11 @@ export function firehoseReader(store: EventStore, panel: string | undefined): Lo
     frame: (event) => {
       let frame = firehoseFrames.get(event);
       if (!frame) {
-        frame = encodeEventFrame(event.global, event.type, event.json);
+        // Same bytes as the run frame after its first line; only the `id:` differs.
+        frame = Buffer.concat([
+          Buffer.from(`id: ${event.global}\n`),
+          event.frame.subarray(event.frame.indexOf(0x0a) + 1),
+        ]);
         firehoseFrames.set(event, frame);
       }
       return frame;

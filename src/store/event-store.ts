@@ -7,9 +7,9 @@ export interface StoredEvent {
   readonly type: string;
   readonly agentId: string | undefined;
   readonly runId: string;
-  /** The event's JSON, as every reader sends it. */
+  /** The event's JSON (decoded from `frame` on demand: the store keeps the bytes only once). */
   readonly json: string;
-  /** The whole SSE frame for run readers (`id:` is the run cursor). */
+  /** The whole SSE frame for run readers (`id:` is the run cursor), encoded once at append. */
   readonly frame: Buffer;
   /** Position in the firehose of all runs (`GET /v1/events`). */
   readonly global: number;

@@ -1,7 +1,7 @@
 import type { EventDraft, FanoutEvent } from "../protocol/events.js";
 import { applyEvent, emptySnapshot, type RunSnapshot } from "../protocol/run-snapshot.js";
-import { encodeEventFrame } from "../protocol/sse-frame.js";
 import { EventLog } from "./event-log.js";
+import { LoggedEvent } from "./logged-event.js";
 import {
   CursorExpired,
   type EventStore,
@@ -66,16 +66,14 @@ export class MemoryEventStore implements EventStore {
     const event = (
       "agent_id" in draft ? { ...head, agent_id: draft.agent_id, ...rest } : { ...head, ...rest }
     ) as FanoutEvent;
-    const json = JSON.stringify(event);
-    const stored: StoredEvent = {
+    const stored = new LoggedEvent(
       seq,
       type,
-      agentId: "agent_id" in draft ? draft.agent_id : undefined,
+      "agent_id" in draft ? draft.agent_id : undefined,
       runId,
-      json,
-      frame: encodeEventFrame(seq, type, json),
-      global: this.firehose.head + 1,
-    };
+      this.firehose.head + 1,
+      JSON.stringify(event),
+    );
     applyEvent(run.snapshot, event);
     run.log.push(stored);
     this.firehose.push(stored);
