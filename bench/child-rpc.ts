@@ -37,7 +37,10 @@ export async function startChild<M extends RpcMap<M>>(
   options: ChildOptions,
 ): Promise<ChildHandle<M>> {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const args = ["--max-old-space-size=2048", path];
+  // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every child there (see bench/README.md).
+  const profileDir = process.env.BENCH_CPU_PROF;
+  const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
+  const args = ["--max-old-space-size=2048", ...profile, path];
   const child: ChildProcess =
     options.core === undefined
       ? spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] })

@@ -102,17 +102,47 @@ export class AgentOutputSink {
     }
   }
 
+  /** Builds each event literally, `type` and `agent_id` first (the store stamps after `type`). */
   private toEvent(output: AgentOutput): AgentEventDraft | undefined {
     const agent_id = this.agentId;
     switch (output.type) {
       case "delta":
-        return { ...output, type: "agent.delta", agent_id };
+        return {
+          type: "agent.delta",
+          agent_id,
+          message_id: output.message_id,
+          kind: output.kind,
+          text: output.text,
+        };
       case "tool_call":
-        return this.include.has("tool") ? { ...output, type: "agent.tool_call", agent_id } : undefined;
+        if (!this.include.has("tool")) return undefined;
+        return {
+          type: "agent.tool_call",
+          agent_id,
+          message_id: output.message_id,
+          tool_call_id: output.tool_call_id,
+          ...(output.name === undefined ? {} : { name: output.name }),
+          arguments_delta: output.arguments_delta,
+        };
       case "tool_result":
-        return this.include.has("tool") ? { ...output, type: "agent.tool_result", agent_id } : undefined;
+        if (!this.include.has("tool")) return undefined;
+        return {
+          type: "agent.tool_result",
+          agent_id,
+          tool_call_id: output.tool_call_id,
+          status: output.status,
+          result: output.result,
+        };
       case "usage":
-        return this.include.has("usage") ? { ...output, type: "agent.usage", agent_id } : undefined;
+        if (!this.include.has("usage")) return undefined;
+        return {
+          type: "agent.usage",
+          agent_id,
+          completion_tokens: output.completion_tokens,
+          prompt_tokens: output.prompt_tokens,
+          total_tokens: output.total_tokens,
+          step_count: output.step_count,
+        };
       case "stop":
       case "ping":
         return undefined;

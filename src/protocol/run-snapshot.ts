@@ -1,4 +1,4 @@
-import type { AgentMetrics, FanoutEvent, RunMetrics } from "./events.js";
+import type { AgentMetrics, EventDraft, FanoutEvent, RunMetrics } from "./events.js";
 
 /** One agent in `GET /v1/runs/{id}` (API.md §3), built from the run's events. */
 export interface AgentSnapshot {
@@ -44,7 +44,12 @@ export function emptySnapshot(runId: string, createdAt: number): RunSnapshot {
  * the dashboard (live views), so all three agree on what the text so far is.
  */
 export function applyEvent(snapshot: RunSnapshot, event: FanoutEvent): RunSnapshot {
-  snapshot.last_seq = event.seq;
+  return foldEvent(snapshot, event, event.seq, event.ts);
+}
+
+/** `applyEvent` for an event not stamped yet: the store folds drafts with their seq and ts. */
+export function foldEvent(snapshot: RunSnapshot, event: EventDraft, seq: number, ts: number): RunSnapshot {
+  snapshot.last_seq = seq;
   if (event.type === "run.started") {
     snapshot.options = event.options;
     for (const { agent_id, label } of event.agents) {
@@ -62,7 +67,7 @@ export function applyEvent(snapshot: RunSnapshot, event: FanoutEvent): RunSnapsh
   }
   if (event.type === "run.completed") {
     snapshot.status = event.status;
-    snapshot.completed_at = new Date(event.ts).toISOString();
+    snapshot.completed_at = new Date(ts).toISOString();
     snapshot.metrics = event.metrics;
     return snapshot;
   }

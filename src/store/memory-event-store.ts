@@ -1,5 +1,6 @@
-import type { EventDraft, FanoutEvent } from "../protocol/events.js";
-import { applyEvent, emptySnapshot, type RunSnapshot } from "../protocol/run-snapshot.js";
+import type { EventDraft } from "../protocol/events.js";
+import { stampJson } from "./stamp-json.js";
+import { emptySnapshot, foldEvent, type RunSnapshot } from "../protocol/run-snapshot.js";
 import { EventLog } from "./event-log.js";
 import { LoggedEvent } from "./logged-event.js";
 import {
@@ -20,6 +21,8 @@ export interface RetentionOptions {
 
 interface RunEntry {
   meta: RunMeta;
+  /** The run id as a JSON string literal, stamped into every event. */
+  runIdJson: string;
   log: EventLog;
   snapshot: RunSnapshot;
   endedAt: number | undefined;
@@ -49,6 +52,7 @@ export class MemoryEventStore implements EventStore {
   createRun(meta: RunMeta): void {
     this.runs.set(meta.runId, {
       meta,
+      runIdJson: JSON.stringify(meta.runId),
       log: new EventLog(this.retention.max_events_per_run),
       snapshot: emptySnapshot(meta.runId, meta.createdAt),
       endedAt: undefined,
@@ -60,24 +64,20 @@ export class MemoryEventStore implements EventStore {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`append to unknown run ${runId}`);
     const seq = run.log.head + 1;
-    // Key order as API.md §3 lists them: type, run_id, seq, ts, agent_id, then the rest.
-    const { type, ...rest } = draft;
-    const head = { type, run_id: runId, seq, ts: this.now() };
-    const event = (
-      "agent_id" in draft ? { ...head, agent_id: draft.agent_id, ...rest } : { ...head, ...rest }
-    ) as FanoutEvent;
+    const ts = this.now();
+    const agentId = "agent_id" in draft ? draft.agent_id : undefined;
     const stored = new LoggedEvent(
       seq,
-      type,
-      "agent_id" in draft ? draft.agent_id : undefined,
+      draft.type,
+      agentId,
       runId,
       this.firehose.head + 1,
-      JSON.stringify(event),
+      stampJson(draft, run.runIdJson, seq, ts),
     );
-    applyEvent(run.snapshot, event);
+    foldEvent(run.snapshot, draft, seq, ts);
     run.log.push(stored);
     this.firehose.push(stored);
-    if (type === "run.completed") {
+    if (draft.type === "run.completed") {
       run.endedAt = this.now();
       run.log.end();
     }
