@@ -52,7 +52,8 @@ async function readAll(res: IncomingMessage): Promise<FanoutEvent[]> {
     .map((frame) => JSON.parse(frame.slice(frame.indexOf("data: ") + 6)) as FanoutEvent);
 }
 
-describe("backpressure from the run's own stream", () => {
+// Megabytes of text go through real sockets here; on a busy 2-core machine that takes a while.
+describe("backpressure from the run's own stream", { timeout: 60_000 }, () => {
   it("pause: stops reading upstream so the simulator's writes block, without idle timeout, then loses nothing", async () => {
     harness = await startHarness([big]);
     const h = harness;
