@@ -66,7 +66,7 @@ describe("backpressure from the run's own stream", { timeout: 60_000 }, () => {
     const stream = await waitFor(
       () => h.sim.record.streams(agentId(1)).find((s) => s.blocked),
       "simulator blocked",
-      15_000,
+      45_000,
     );
     const gate = h.service.runs.get(runId)?.run.gate;
     // What waits in the service is bounded by the limit (plus one read batch), not by the text.
@@ -112,7 +112,7 @@ describe("backpressure from the run's own stream", { timeout: 60_000 }, () => {
     await waitFor(
       () => h.sim.record.streams(agentId(1)).some((s) => s.endedNormally),
       "upstream read to its end",
-      15_000,
+      45_000,
     );
     const events = await readAll(res);
     const deltas = ofType(events, "agent.delta");
