@@ -52,7 +52,12 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   }
 
   const service = createService({ config, baseUrl, apiKey, authTokens, log });
-  const server = serve({ fetch: service.app.fetch, hostname: config.server.host, port: config.server.port });
+  const server = serve({
+    fetch: service.app.fetch,
+    hostname: config.server.host,
+    port: config.server.port,
+    websocket: service.websocket,
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("listening", resolve);
     server.once("error", reject);
