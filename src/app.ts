@@ -5,6 +5,7 @@ import type { AppDeps } from "./http/app-deps.js";
 import { bearerAuth } from "./http/auth.js";
 import { miscRoutes } from "./http/misc-routes.js";
 import { runRoutes } from "./http/run-routes.js";
+import { wsRoutes } from "./http/ws-routes.js";
 
 /**
  * The service's HTTP app: wiring only, it never listens (tests and `main.ts` serve it). Errors
@@ -40,6 +41,7 @@ export function createApp(deps: AppDeps): Hono {
   app.use("/v1/*", bearerAuth(deps.authTokens));
   app.route("/v1", runRoutes(deps));
   app.route("/v1", miscRoutes(deps));
+  app.route("/v1", wsRoutes(deps));
 
   app.notFound((c) =>
     c.json(new AppError("not_found", `No route ${c.req.method} ${c.req.path}.`, 404).toBody(), 404),

@@ -2,7 +2,9 @@ import type { Hono } from "hono";
 import { createApp } from "./app.js";
 import type { FanoutConfig } from "./config/index.js";
 import type { AgentSource } from "./core/agent-source.js";
+import { RunRateLimiter } from "./http/run-rate-limiter.js";
 import { SseHub } from "./http/sse-hub.js";
+import { WsHub } from "./http/ws-hub.js";
 import { RunService } from "./runs/run-service.js";
 import type { TagResolver } from "./runs/plan-run.js";
 import { ServiceMetrics } from "./metrics/service-metrics.js";
@@ -27,6 +29,9 @@ export interface Service {
   app: Hono;
   runs: RunService;
   hub: SseHub;
+  /** The WebSocket side; pass `websocket` to `serve({ ..., websocket })` (@hono/node-server). */
+  ws: WsHub;
+  websocket: WsHub["websocket"];
   /** Graceful stop: refuse new runs, let running ones finish within the grace, end readers. */
   shutdown(graceMs: number): Promise<void>;
 }
@@ -41,9 +46,9 @@ export function createService(options: ServiceOptions): Service {
     maxEventBytes: config.limits.max_upstream_event_bytes,
   });
   const store = new MemoryEventStore(config.retention);
-  // Gauges are read at scrape time, after `runs` and `hub` exist.
+  // Gauges and reader counts are read at call time, after `runs`, `hub` and `ws` exist.
   const metrics: ServiceMetrics = new ServiceMetrics({
-    readers: () => hub.readers,
+    readers: () => hub.readers + ws.readers,
     activeRuns: () => runs.size,
     bufferedEvents: () => runs.bufferedEvents(),
   });
@@ -54,11 +59,18 @@ export function createService(options: ServiceOptions): Service {
     log: options.log,
     observe: (event) => metrics.observe(event),
   });
-  const hub = new SseHub({
+  const hub: SseHub = new SseHub({
     pingIntervalMs: config.sse.ping_interval_ms,
     retryMs: config.sse.retry_ms,
     maxReaders: config.limits.max_readers,
     compression: config.compression,
+    otherReaders: () => ws.readers,
+  });
+  const ws: WsHub = new WsHub({
+    maxReaders: config.limits.max_readers,
+    otherReaders: () => hub.readers,
+    maxFrameBytes: config.limits.max_body_bytes,
+    pingIntervalMs: config.sse.ping_interval_ms,
   });
   const resolveTags: TagResolver = (tags, matchAll, signal) =>
     listAgentsByTags(client, tags, matchAll, signal);
@@ -68,6 +80,8 @@ export function createService(options: ServiceOptions): Service {
     store,
     runs,
     hub,
+    ws,
+    runLimiter: new RunRateLimiter(config.limits.max_runs_per_minute),
     resolveTags,
     metrics: () => metrics.registry.render(),
     checkUpstream: async (signal) => {
@@ -79,9 +93,11 @@ export function createService(options: ServiceOptions): Service {
     app,
     runs,
     hub,
+    ws,
+    websocket: ws.websocket,
     async shutdown(graceMs) {
       await runs.shutdown(graceMs);
-      await hub.shutdown();
+      await Promise.all([hub.shutdown(), ws.shutdown()]);
       store.close();
     },
   };

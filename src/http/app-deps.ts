@@ -2,7 +2,9 @@ import type { FanoutConfig } from "../config/index.js";
 import type { TagResolver } from "../runs/plan-run.js";
 import type { RunService } from "../runs/run-service.js";
 import type { EventStore } from "../store/event-store.js";
+import type { RunRateLimiter } from "./run-rate-limiter.js";
 import type { SseHub } from "./sse-hub.js";
+import type { WsHub } from "./ws-hub.js";
 
 /** What the HTTP layer is built from; `app.ts` wires it, tests can build their own. */
 export interface AppDeps {
@@ -12,6 +14,10 @@ export interface AppDeps {
   store: EventStore;
   runs: RunService;
   hub: SseHub;
+  /** The WebSocket side (`GET /v1/ws`): its `ws` server, open sockets and subscriptions. */
+  ws: WsHub;
+  /** `limits.max_runs_per_minute`: one budget per client for POST /v1/runs and WebSocket run.create. */
+  runLimiter: RunRateLimiter;
   resolveTags: TagResolver;
   /** Resolves if the upstream Letta answers; rejects with a safe message otherwise. */
   checkUpstream: (signal: AbortSignal) => Promise<void>;

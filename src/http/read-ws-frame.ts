@@ -12,8 +12,7 @@ import { zodDetails } from "../protocol/zod-details.js";
 
 /** A client frame, or why it was refused (with its `request_id` when one could be read). */
 export type WsFrameResult =
-  | { ok: true; frame: WsClientFrame }
-  | { ok: false; error: AppError; requestId: string | undefined };
+  { ok: true; frame: WsClientFrame } | { ok: false; error: AppError; requestId: string | undefined };
 
 /**
  * Parses one client message of `GET /v1/ws` with the errors of API.md §5 (the WebSocket's

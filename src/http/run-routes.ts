@@ -7,26 +7,22 @@ import { planRun } from "../runs/plan-run.js";
 import type { ActiveRun } from "../runs/run-service.js";
 import type { StoredEvent } from "../store/event-store.js";
 import type { AppDeps } from "./app-deps.js";
+import { cancelRun } from "./cancel-run.js";
+import { clientKey } from "./client-key.js";
 import { readCursor } from "./cursor.js";
 import { readJsonBody } from "./read-json-body.js";
 import { runLogReader } from "./log-readers.js";
 import { pipeLog, serveLog } from "./pipe-log.js";
-import { RunRateLimiter } from "./run-rate-limiter.js";
-import type { HttpBindings } from "@hono/node-server";
-
-/** How long a cancel waits for the run to end before answering 202 instead of 200. */
-const CANCEL_SETTLE_MS = 1_000;
 
 /** `/v1/runs` and `/v1/panels/{name}/runs` (API.md §1 and §2). */
 export function runRoutes(deps: AppDeps): Hono {
   const app = new Hono();
-  const limiter = new RunRateLimiter(deps.config.limits.max_runs_per_minute);
 
   app.post("/runs", (c) => createRun(c, undefined));
   app.post("/panels/:name/runs", (c) => createRun(c, c.req.param("name")));
 
   async function createRun(c: Context, panel: string | undefined) {
-    limiter.take(clientKey(c));
+    deps.runLimiter.take(clientKey(c));
     const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
     const planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
     const wantsStream = (c.req.header("accept") ?? "").includes("text/event-stream");
@@ -88,42 +84,9 @@ export function runRoutes(deps: AppDeps): Hono {
     const runId = c.req.param("id");
     const parsed = CancelRequest.safeParse(await readJsonBody(c, deps.config.limits.max_body_bytes, {}));
     if (!parsed.success) throw validationError(zodDetails(parsed.error));
-    const snapshot = await deps.store.snapshot(runId);
-    if (!snapshot) throw notFound(`No run ${runId} (it never existed, or passed retention).`);
-    const active = deps.runs.get(runId);
-    if (!active) return c.json({ run_id: runId, status: snapshot.status }, 200);
-    const ids = parsed.data.agent_ids;
-    const unknown = ids?.filter((id) => !(id in snapshot.agents)) ?? [];
-    if (unknown.length > 0) {
-      throw validationError(
-        unknown.map((id) => ({
-          path: `agent_ids.${ids?.indexOf(id) ?? 0}`,
-          message: `${id} is not an agent of this run`,
-        })),
-      );
-    }
-    active.run.cancel(ids);
-    if (ids === undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        active.done,
-        new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_SETTLE_MS))),
-      ]);
-      clearTimeout(timer);
-      if (!deps.runs.get(runId)) {
-        const final = await deps.store.snapshot(runId);
-        return c.json({ run_id: runId, status: final?.status ?? "cancelled" }, 200);
-      }
-    }
-    return c.json({ run_id: runId, status: "running" }, 202);
+    const outcome = await cancelRun(deps, runId, parsed.data.agent_ids);
+    return c.json({ run_id: runId, status: outcome.status }, outcome.ended ? 200 : 202);
   });
 
   return app;
-}
-
-/** Who a client is for rate limiting: its bearer token, else its IP address. */
-function clientKey(c: Context): string {
-  const auth = c.req.header("authorization");
-  if (auth?.startsWith("Bearer ")) return `token:${auth.slice(7)}`;
-  return `ip:${(c.env as HttpBindings).incoming.socket.remoteAddress ?? "unknown"}`;
 }

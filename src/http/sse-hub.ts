@@ -11,6 +11,8 @@ export interface SseHubOptions {
   compression: CompressionOptions;
   /** Headers every SSE response carries (CORS). */
   headers?: (c: Context) => Record<string, string>;
+  /** Readers of other kinds (WebSocket subscriptions) that count toward `maxReaders`. */
+  otherReaders?: () => number;
 }
 
 /**
@@ -30,10 +32,11 @@ export class SseHub {
 
   /** Throws 503 `overloaded` when this instance already serves `limits.max_readers` readers. */
   ensureRoom(): void {
-    if (this.open.size >= this.options.maxReaders) {
+    const readers = this.open.size + (this.options.otherReaders?.() ?? 0);
+    if (readers >= this.options.maxReaders) {
       throw new AppError(
         "overloaded",
-        `This instance already serves ${this.open.size} readers (limits.max_readers).`,
+        `This instance already serves ${readers} readers (limits.max_readers).`,
         503,
         {
           retryAfterSeconds: 1,

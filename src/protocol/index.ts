@@ -4,3 +4,4 @@ export * from "./run-options.js";
 export * from "./run-request.js";
 export * from "./run-snapshot.js";
 export * from "./zod-details.js";
+export * from "./ws-frames.js";

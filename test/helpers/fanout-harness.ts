@@ -40,7 +40,12 @@ export async function startHarness(
     authTokens: parsed.auth.tokens,
     log: (message, error) => logs.push(error instanceof Error ? `${message}: ${error.message}` : message),
   });
-  const server = serve({ fetch: service.app.fetch, hostname: "127.0.0.1", port: 0 }) as Server;
+  const server = serve({
+    fetch: service.app.fetch,
+    hostname: "127.0.0.1",
+    port: 0,
+    websocket: service.websocket,
+  }) as Server;
   await new Promise<void>((resolve) => server.once("listening", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
