@@ -29,4 +29,19 @@ export default tseslint.config(
     files: ["**/*.js"],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // The dashboard is plain browser ES modules (no build step): these are the browser globals
+    // it may use; anything else undefined is a mistake no-undef should catch.
+    files: ["dashboard/**/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        [
+          ...["window", "document", "location", "history", "localStorage", "fetch", "URL", "EventSource"],
+          ...["AbortController", "MessageEvent", "requestAnimationFrame", "setTimeout", "clearTimeout"],
+          ...["HTMLElement", "HTMLLIElement", "HTMLFormElement", "HTMLInputElement"],
+        ].map((name) => [name, "readonly"]),
+      ),
+    },
+  },
 );

@@ -3,6 +3,7 @@ import { cors } from "hono/cors";
 import { AppError, toAppError } from "./errors.js";
 import type { AppDeps } from "./http/app-deps.js";
 import { bearerAuth } from "./http/auth.js";
+import { dashboardRoutes } from "./http/dashboard-routes.js";
 import { miscRoutes } from "./http/misc-routes.js";
 import { runRoutes } from "./http/run-routes.js";
 import { wsRoutes } from "./http/ws-routes.js";
@@ -37,6 +38,9 @@ export function createApp(deps: AppDeps): Hono {
   });
 
   app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
+
+  // The dashboard page is public (outside /v1 auth); the API calls it makes carry the token.
+  app.route("/", dashboardRoutes());
 
   app.use("/v1/*", bearerAuth(deps.authTokens));
   app.route("/v1", runRoutes(deps));

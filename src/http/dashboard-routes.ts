@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { dirname, extname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { extname, join } from "node:path";
 import { Hono, type Context } from "hono";
+import { packageRoot } from "../config/package-root.js";
 import { notFound } from "../errors.js";
 
 /** The only file types the dashboard ships; anything else under /assets is a 404. */
@@ -33,7 +33,7 @@ const PAGE_HEADERS = {
 };
 
 export interface DashboardOptions {
-  /** The package folder holding `dashboard/` and `dist/`; found from this file by default. */
+  /** The package folder holding `dashboard/` and `dist/`; letta-fanout's own by default. */
   root?: string;
 }
 
@@ -92,15 +92,4 @@ async function sendFile(c: Context, file: string, headers: Record<string, string
     ...common,
     "content-type": CONTENT_TYPES[extname(file)] ?? "application/octet-stream",
   });
-}
-
-/** The nearest folder above this module with a package.json: the repo, or the installed package. */
-function packageRoot(): string {
-  let folder = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(folder, "package.json"))) {
-    const parent = dirname(folder);
-    if (parent === folder) throw new Error("dashboardRoutes: no package.json above this module");
-    folder = parent;
-  }
-  return folder;
 }

@@ -1,0 +1,136 @@
+import { describeError } from "./api.js";
+import { el, setText } from "./dom.js";
+import { formatTime, runStatusText, shortId } from "./format.js";
+
+/** Rows kept in the list; older runs remain reachable by id. */
+const MAX_ROWS = 50;
+
+/**
+ * @typedef {{ run_id: string, status: string, created_at: string, panel?: string | null,
+ *   agents?: number, done?: number }} RunRow
+ */
+
+/**
+ * The list of recent runs (`GET /v1/runs`), kept live by the firehose (`GET /v1/events`):
+ * new runs appear as they start, and each row's status and progress follow its events.
+ *
+ * @param {HTMLUListElement} list
+ * @param {HTMLElement} live the connection indicator
+ * @param {{
+ *   api: ReturnType<typeof import("./api.js").createApi>,
+ *   onPick: (runId: string) => void,
+ *   onProblem: (message: string | null) => void,
+ * }} options
+ */
+export function createRunsPanel(list, live, { api, onPick, onProblem }) {
+  /** @type {Map<string, { row: RunRow, item: HTMLLIElement }>} */
+  const rows = new Map();
+  /** @type {EventSource | undefined} */
+  let firehose;
+  let current = "";
+
+  /** @param {RunRow} row @param {boolean} [newest] */
+  function upsert(row, newest = false) {
+    const known = rows.get(row.run_id);
+    if (known) {
+      Object.assign(known.row, row);
+      draw(known.row, known.item);
+      return;
+    }
+    const item = el("li", { dataset: { runId: row.run_id } });
+    rows.set(row.run_id, { row, item });
+    draw(row, item);
+    if (newest) list.prepend(item);
+    else list.append(item);
+    // The list is newest first, so the last item is the oldest run.
+    while (rows.size > MAX_ROWS && list.lastElementChild instanceof HTMLLIElement) {
+      rows.delete(list.lastElementChild.dataset.runId ?? "");
+      list.lastElementChild.remove();
+    }
+  }
+
+  /** @param {RunRow} row @param {HTMLLIElement} item */
+  function draw(row, item) {
+    const progress =
+      row.agents === undefined
+        ? ""
+        : row.done === undefined || row.status !== "running"
+          ? `${row.agents} agents`
+          : `${row.done}/${row.agents} done`;
+    const where = row.panel ? `${row.panel} · ` : "";
+    const button = el(
+      "button",
+      {
+        type: "button",
+        className: "run-row",
+        dataset: { runId: row.run_id },
+        "aria-current": row.run_id === current ? "true" : false,
+        title: row.run_id,
+        onclick: () => onPick(row.run_id),
+      },
+      el("span", { className: "status", dataset: { status: row.status }, text: runStatusText(row.status) }),
+      el("code", { text: shortId(row.run_id) }),
+      el("span", { className: "run-row-meta", text: `${where}${progress}` }),
+      el("time", { dateTime: row.created_at, text: formatTime(row.created_at) }),
+    );
+    const focused = item.contains(document.activeElement);
+    item.replaceChildren(button);
+    if (focused) button.focus();
+  }
+
+  /** @param {MessageEvent} message */
+  function onFirehose(message) {
+    const event = JSON.parse(message.data);
+    const known = rows.get(event.run_id)?.row;
+    if (event.type === "run.started") {
+      const row = { run_id: event.run_id, status: "running", created_at: new Date(event.ts).toISOString() };
+      upsert({ ...row, agents: event.agents.length, done: 0 }, true);
+    } else if (known && event.type === "agent.completed" && known.done !== undefined) {
+      upsert({ ...known, done: known.done + 1 });
+    } else if (known && event.type === "run.completed") {
+      upsert({ ...known, status: event.status });
+    }
+  }
+
+  function connect() {
+    firehose?.close();
+    // Only what the list shows; EventSource drops event types nobody listens to.
+    firehose = new EventSource(api.streamUrl("/v1/events"));
+    for (const type of ["run.started", "agent.completed", "run.completed"]) {
+      firehose.addEventListener(type, onFirehose);
+    }
+    firehose.addEventListener("open", () => setText(live, "live"));
+    firehose.addEventListener("error", (event) => {
+      if (event instanceof MessageEvent || firehose?.readyState === EventSource.CONNECTING) {
+        setText(live, "reconnecting…");
+        return;
+      }
+      setText(live, "offline");
+      // EventSource hides the status (401?); ask again with fetch to say why.
+      api.probe(api.streamUrl("/v1/events")).then(
+        () => window.setTimeout(connect, 1_000),
+        (error) => onProblem(`Live runs: ${describeError(error)}`),
+      );
+    });
+  }
+
+  return {
+    /** (Re)loads the list and (re)opens the live feed, e.g. after the token changed. */
+    async start() {
+      // The feed first, so that a run starting while the list loads is not missed.
+      connect();
+      try {
+        const page = await api.get("/v1/runs?limit=20");
+        for (const run of page.runs) upsert(run);
+        onProblem(null);
+      } catch (error) {
+        onProblem(`Runs: ${describeError(error)}`);
+      }
+    },
+    /** @param {string} runId */
+    setCurrent(runId) {
+      current = runId;
+      for (const { row, item } of rows.values()) draw(row, item);
+    },
+  };
+}
