@@ -72,10 +72,13 @@ export async function readAttempt(
     }
   } finally {
     idle.stop();
-    attempt.abort();
+    // A constant reason: abort() without one builds a DOMException with a stack trace per attempt.
+    attempt.abort(ATTEMPT_OVER);
     void iterator?.return?.().catch(() => undefined);
   }
 }
+
+const ATTEMPT_OVER = new Error("attempt over");
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason;

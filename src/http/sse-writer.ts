@@ -5,6 +5,9 @@ import { encodeErrorFrame, PING_FRAME } from "../protocol/sse-frame.js";
 import type { ReaderError } from "../protocol/events.js";
 import { flushKind, type Encoding } from "./compression.js";
 
+/** A constant abort reason: a fresh DOMException per reader would cost a stack trace each. */
+const READER_GONE = new Error("reader gone");
+
 /**
  * The one place where events become bytes on a socket (STYLE.md rule 2). Writes pre-encoded
  * frames straight to Node's response (bypassing web streams, which cost several µs per chunk),
@@ -67,7 +70,7 @@ export class SseWriter {
     this.ended = true;
     clearTimeout(this.pinger);
     this.sink.end();
-    this.abort.abort();
+    this.abort.abort(READER_GONE);
   }
 
   private readonly ping = (): void => {
@@ -89,6 +92,6 @@ export class SseWriter {
   private readonly onClose = (): void => {
     clearTimeout(this.pinger);
     if (this.compressor) this.compressor.stream.destroy();
-    this.abort.abort();
+    this.abort.abort(READER_GONE);
   };
 }
