@@ -1,36 +1,17 @@
 import { mkdir } from "node:fs/promises";
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { browserSuite, launchChromium, noBrowser } from "./browser.js";
+import { describe, expect, it } from "vitest";
+import { browserSuite, noBrowser } from "./browser.js";
 import { ANALYST, dashboardAgents, POET } from "./dashboard-agents.js";
-import {
-  answers,
-  openDashboard,
-  send,
-  snapshotOf,
-  waitForRunStatus,
-  type DashboardSession,
-} from "./dashboard-session.js";
+import { answers, useDashboard, send, snapshotOf, waitForRunStatus } from "./dashboard-session.js";
 
 const TOKEN = "dashboard-test-token-0123456789";
 const PHONE_SCREENSHOT = new URL("../../test-artifacts/dashboard-phone.png", import.meta.url);
 
 describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: access"), () => {
-  let browser: Browser;
-  let session: DashboardSession | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser.close();
-  });
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
+  const dashboard = useDashboard();
 
   it("says plainly when a token is needed, then works with it, across a reload", async () => {
-    session = await openDashboard(browser, dashboardAgents(), { auth: { tokens: [TOKEN] } });
+    const session = await dashboard.open(dashboardAgents(), { auth: { tokens: [TOKEN] } });
     const { page, harness } = session;
     await page
       .locator("#compose-error", { hasText: "401 unauthorized: Missing or wrong access token" })
@@ -58,7 +39,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: access"), () =
   });
 
   it("is usable from the keyboard: labelled controls, a sensible tab order, Enter to send", async () => {
-    session = await openDashboard(browser, dashboardAgents());
+    const session = await dashboard.open(dashboardAgents());
     const { page } = session;
     await page.locator("#target option", { hasText: "duo" }).waitFor({ state: "attached" });
     const unlabelled = await page.$$eval("input, select, textarea", (controls) =>
@@ -86,7 +67,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: access"), () =
   });
 
   it("fits a phone screen: one column, no sideways scrolling", async () => {
-    session = await openDashboard(browser, dashboardAgents());
+    const session = await dashboard.open(dashboardAgents());
     const { page } = session;
     await page.setViewportSize({ width: 390, height: 844 });
     await send(page, "demo", "Small screen?");

@@ -1,14 +1,13 @@
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SimAgentSpec } from "../../src/simulator/index.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { browserSuite, launchChromium, noBrowser } from "./browser.js";
+import { browserSuite, noBrowser } from "./browser.js";
 import { ANALYST, dashboardAgents, filled, POET, POET_ANSWER } from "./dashboard-agents.js";
 import {
   column,
-  openDashboard,
   send,
   snapshotOf,
+  useDashboard,
   waitForRunStatus,
   type DashboardSession,
 } from "./dashboard-session.js";
@@ -24,21 +23,10 @@ const cancels = (session: DashboardSession, agentId: string) =>
   session.harness.sim.record.requests(agentId).filter((request) => request.kind === "cancel").length;
 
 describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: stopping"), () => {
-  let browser: Browser;
-  let session: DashboardSession | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser.close();
-  });
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
+  const dashboard = useDashboard();
 
   it("the stop button cancels the run upstream and every column shows cancelled", async () => {
-    session = await openDashboard(browser, withHolds(ANALYST, POET));
+    const session = await dashboard.open(withHolds(ANALYST, POET));
     const s = session;
     const { page, harness } = s;
     const runId = await send(page, "duo", "Take your time.");
@@ -60,7 +48,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: stopping"), ()
   });
 
   it("a column's stop button cancels only that agent; the others finish", async () => {
-    session = await openDashboard(browser, withHolds(ANALYST, POET));
+    const session = await dashboard.open(withHolds(ANALYST, POET));
     const s = session;
     const { page, harness } = s;
     const message = "One of you may stop.";

@@ -1,14 +1,14 @@
-import type { Browser, Request } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import type { Request } from "playwright-core";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../helpers/wait-for.js";
-import { browserSuite, launchChromium, noBrowser } from "./browser.js";
+import { browserSuite, noBrowser } from "./browser.js";
 import { ANALYST, ANALYST_ANSWER, dashboardAgents, filled, POET } from "./dashboard-agents.js";
 import {
   answers,
   column,
-  openDashboard,
   send,
   snapshotOf,
+  useDashboard,
   waitForRunStatus,
   type DashboardSession,
 } from "./dashboard-session.js";
@@ -36,21 +36,10 @@ async function partialAnswer(session: DashboardSession): Promise<string> {
 }
 
 describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: resuming"), () => {
-  let browser: Browser;
-  let session: DashboardSession | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser.close();
-  });
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
+  const dashboard = useDashboard();
 
   it("a reload mid-run picks up from the snapshot: the final text is whole and nothing repeats", async () => {
-    session = await openDashboard(browser, heldAnalyst());
+    const session = await dashboard.open(heldAnalyst());
     const { page, harness } = session;
     const message = "Keep going after a reload.";
     const runId = await send(page, "duo", message);
@@ -80,7 +69,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: resuming"), ()
   });
 
   it("a dropped stream shows the reader's error, reconnects with Last-Event-ID and loses nothing", async () => {
-    session = await openDashboard(browser, heldAnalyst(), { sse: { retry_ms: 1_500 } });
+    const session = await dashboard.open(heldAnalyst(), { sse: { retry_ms: 1_500 } });
     const { page, harness } = session;
     const message = "Survive a drop.";
     const requests = eventRequests(session);
@@ -109,7 +98,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: resuming"), ()
   });
 
   it("lists runs live from the firehose and attaches to one from the list or by id", async () => {
-    session = await openDashboard(browser, heldAnalyst());
+    const session = await dashboard.open(heldAnalyst());
     const { page, harness } = session;
     await page.locator("#runs-live", { hasText: "live" }).waitFor();
     const started = await harness.post("/v1/runs", { message: "From elsewhere.", panel: "duo" });

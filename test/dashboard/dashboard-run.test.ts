@@ -1,8 +1,7 @@
 import { mkdir } from "node:fs/promises";
-import type { Browser } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { scripted } from "../helpers/agents.js";
-import { browserSuite, launchChromium, noBrowser } from "./browser.js";
+import { browserSuite, noBrowser } from "./browser.js";
 import {
   ANALYST,
   ANALYST_ANSWER,
@@ -14,34 +13,15 @@ import {
   RESEARCHER,
   UNKNOWN,
 } from "./dashboard-agents.js";
-import {
-  answers,
-  column,
-  openDashboard,
-  send,
-  snapshotOf,
-  waitForRunStatus,
-  type DashboardSession,
-} from "./dashboard-session.js";
+import { answers, column, useDashboard, send, snapshotOf, waitForRunStatus } from "./dashboard-session.js";
 
 const SCREENSHOT = new URL("../../test-artifacts/dashboard-finished.png", import.meta.url);
 
 describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: sending a message"), () => {
-  let browser: Browser;
-  let session: DashboardSession | undefined;
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-  afterAll(async () => {
-    await browser.close();
-  });
-  afterEach(async () => {
-    await session?.close();
-    session = undefined;
-  });
+  const dashboard = useDashboard();
 
   it("fills every column of a panel with exactly the text GET /v1/runs/{id} reports", async () => {
-    session = await openDashboard(browser, dashboardAgents());
+    const session = await dashboard.open(dashboardAgents());
     const { page, harness } = session;
     const message = "What is a good first program?";
     const runId = await send(page, "duo", message);
@@ -72,7 +52,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: sending a mess
   });
 
   it("shows a failing agent's error while the others finish, tool calls and reasoning apart", async () => {
-    session = await openDashboard(browser, dashboardAgents());
+    const session = await dashboard.open(dashboardAgents());
     const { page, harness } = session;
     const runId = await send(page, "demo", "Is streaming worth it?");
     await waitForRunStatus(page, "partial");
@@ -118,7 +98,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: sending a mess
         ? { ...agent, faults: [{ kind: "status" as const, status: 429, retry_after: 1 }] }
         : agent,
     );
-    session = await openDashboard(browser, agents);
+    const session = await dashboard.open(agents);
     const { page, harness } = session;
     const runId = await send(page, "duo", "Try again.");
     const poet = column(page, POET);
@@ -132,7 +112,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: sending a mess
   });
 
   it("runs pasted agent ids, and an id Letta does not know fails with its error", async () => {
-    session = await openDashboard(browser, [scripted(1, "Only one of us exists.")]);
+    const session = await dashboard.open([scripted(1, "Only one of us exists.")]);
     const { page, harness } = session;
     const runId = await send(page, "Paste agent ids", "Hello?", [ANALYST, UNKNOWN]);
     await waitForRunStatus(page, "partial");
@@ -147,7 +127,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: sending a mess
   });
 
   it("shows the service's validation message when a send is refused", async () => {
-    session = await openDashboard(browser, dashboardAgents());
+    const session = await dashboard.open(dashboardAgents());
     const { page } = session;
     await page.selectOption("#target", { label: "Paste agent ids…" });
     await page.fill("#agent-ids", "not-an-agent-id");

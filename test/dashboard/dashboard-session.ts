@@ -3,6 +3,8 @@ import type { FanoutConfigInput } from "../../src/config/index.js";
 import type { RunSnapshot } from "../../src/protocol/run-snapshot.js";
 import type { SimAgentSpec } from "../../src/simulator/index.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import { launchChromium } from "./browser.js";
 import { DASHBOARD_PANELS } from "./dashboard-agents.js";
 
 /** Every Playwright wait gets this deadline, well inside the test's own. */
@@ -16,6 +18,34 @@ export interface DashboardSession {
   /** Uncaught errors the page threw; a test ends by expecting none. */
   pageErrors: string[];
   close(): Promise<void>;
+}
+
+/**
+ * Registers a suite's hooks: one Chromium for the suite, one dashboard session per test, torn
+ * down after it. `open` starts that session.
+ */
+export function useDashboard(): {
+  open: (agents: SimAgentSpec[], config?: FanoutConfigInput, path?: string) => Promise<DashboardSession>;
+} {
+  let browser: Browser | undefined;
+  let session: DashboardSession | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  afterEach(async () => {
+    await session?.close();
+    session = undefined;
+  });
+  return {
+    async open(agents, config = {}, path = "/") {
+      if (!browser) throw new Error("the browser did not start");
+      session = await openDashboard(browser, agents, config, path);
+      return session;
+    },
+  };
 }
 
 export async function openDashboard(
