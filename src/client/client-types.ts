@@ -1,6 +1,7 @@
 import type { FanoutEvent } from "../protocol/events.js";
 import type { RunRequest } from "../protocol/run-request.js";
 import type { RunSnapshot } from "../protocol/run-snapshot.js";
+import type { RunSummary } from "../protocol/run-summary.js";
 import type { ReconnectOptions } from "./reconnect-delay.js";
 
 /** `createClient` options. */
@@ -33,16 +34,7 @@ export interface RunHandle extends RunEvents {
   events: RunEvents;
 }
 
-/** One entry of `GET /v1/runs`. */
-export interface RunSummary {
-  run_id: string;
-  status: RunSnapshot["status"];
-  created_at: string;
-  completed_at?: string;
-  panel: string | null;
-  /** How many agents the run has. */
-  agents: number;
-}
+export type { RunSummary } from "../protocol/run-summary.js";
 
 /** One agent entry of a panel: by id, or every agent carrying some Letta tags. */
 export type PanelAgentInfo =

@@ -1,5 +1,6 @@
 import type { EventDraft } from "../protocol/events.js";
 import type { RunSnapshot } from "../protocol/run-snapshot.js";
+import type { RunSummary } from "../protocol/run-summary.js";
 
 /** One event in the run log, encoded once. */
 export interface StoredEvent {
@@ -37,15 +38,7 @@ export class CursorExpired extends Error {
   }
 }
 
-/** A summary row of `GET /v1/runs`. */
-export interface RunSummary {
-  run_id: string;
-  status: RunSnapshot["status"];
-  created_at: string;
-  completed_at?: string;
-  panel: string | null;
-  agents: number;
-}
+export type { RunSummary } from "../protocol/run-summary.js";
 
 /**
  * The run log (API.md §2 and §3): every event of every run with its gapless `seq`, readable from
