@@ -53,3 +53,13 @@ export function toAppError(error: unknown): AppError {
   if (error instanceof AppError) return error;
   return new AppError("internal", "An internal error occurred; see the service log.", 500, { cause: error });
 }
+
+/** 503 `overloaded` with `Retry-After: 1`: this instance cannot take more right now. */
+export function overloaded(message: string): AppError {
+  return new AppError("overloaded", message, 503, { retryAfterSeconds: 1 });
+}
+
+/** The reader limit, as one message wherever readers are counted. */
+export function readersFull(readers: number): AppError {
+  return overloaded(`This instance already serves ${readers} readers (limits.max_readers).`);
+}

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
-import { AppError } from "../errors.js";
+import { readersFull } from "../errors.js";
 import { createCompressor, negotiateEncoding, type CompressionOptions } from "./compression.js";
 import { SseWriter } from "./sse-writer.js";
 
@@ -34,14 +34,7 @@ export class SseHub {
   ensureRoom(): void {
     const readers = this.open.size + (this.options.otherReaders?.() ?? 0);
     if (readers >= this.options.maxReaders) {
-      throw new AppError(
-        "overloaded",
-        `This instance already serves ${readers} readers (limits.max_readers).`,
-        503,
-        {
-          retryAfterSeconds: 1,
-        },
-      );
+      throw readersFull(readers);
     }
   }
 

@@ -1,6 +1,6 @@
 import type { WebSocketServerLike } from "@hono/node-server";
 import { WebSocketServer } from "ws";
-import { AppError } from "../errors.js";
+import { overloaded, readersFull } from "../errors.js";
 import type { WsSocket } from "./ws-socket.js";
 
 export interface WsHubOptions {
@@ -50,20 +50,11 @@ export class WsHub {
   /** Throws 503 `overloaded` while shutting down or when `limits.max_readers` are in use. */
   assertRoom(): void {
     if (this.closing) {
-      throw new AppError("overloaded", "The service is shutting down; reconnect to another instance.", 503, {
-        retryAfterSeconds: 1,
-      });
+      throw overloaded("The service is shutting down; reconnect to another instance.");
     }
     const readers = this.subscriptions + this.options.otherReaders();
     if (readers >= this.options.maxReaders) {
-      throw new AppError(
-        "overloaded",
-        `This instance already serves ${readers} readers (limits.max_readers).`,
-        503,
-        {
-          retryAfterSeconds: 1,
-        },
-      );
+      throw readersFull(readers);
     }
   }
 

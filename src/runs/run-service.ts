@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Subscription } from "rxjs";
 import type { AgentSource } from "../core/agent-source.js";
 import { fanOut, type FanOut } from "../core/fan-out.js";
-import { AppError } from "../errors.js";
+import { overloaded } from "../errors.js";
 import type { EventDraft } from "../protocol/events.js";
 import type { EventStore } from "../store/event-store.js";
 import type { PlannedRun } from "./plan-run.js";
@@ -43,16 +43,11 @@ export class RunService {
    */
   start(planned: PlannedRun, { paced = false }: { paced?: boolean } = {}): ActiveRun {
     if (!this.accepting) {
-      throw new AppError("overloaded", "The service is shutting down; retry on another instance.", 503, {
-        retryAfterSeconds: 1,
-      });
+      throw overloaded("The service is shutting down; retry on another instance.");
     }
     if (this.active.size >= this.options.maxActiveRuns) {
-      throw new AppError(
-        "overloaded",
+      throw overloaded(
         `${this.active.size} runs are already running (limits.max_active_runs); retry shortly.`,
-        503,
-        { retryAfterSeconds: 1 },
       );
     }
     const { store } = this.options;
