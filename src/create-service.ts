@@ -3,6 +3,7 @@ import { createApp } from "./app.js";
 import type { FanoutConfig } from "./config/index.js";
 import type { AgentSource } from "./core/agent-source.js";
 import { RunRateLimiter } from "./http/run-rate-limiter.js";
+import { corsHeaders } from "./http/cors-headers.js";
 import { SseHub } from "./http/sse-hub.js";
 import { WsHub } from "./http/ws-hub.js";
 import { RunService } from "./runs/run-service.js";
@@ -65,6 +66,7 @@ export function createService(options: ServiceOptions): Service {
     maxReaders: config.limits.max_readers,
     compression: config.compression,
     otherReaders: () => ws.readers,
+    headers: corsHeaders(config.cors.origins),
   });
   const ws: WsHub = new WsHub({
     maxReaders: config.limits.max_readers,

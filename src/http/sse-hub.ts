@@ -52,8 +52,8 @@ export class SseHub {
       "cache-control": "no-cache, no-transform",
       connection: "keep-alive",
       "x-accel-buffering": "no",
-      vary: "accept-encoding",
       ...(encoding ? { "content-encoding": encoding } : {}),
+      vary: "accept-encoding",
       ...this.options.headers?.(c),
       ...headers,
     });

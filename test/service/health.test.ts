@@ -42,6 +42,23 @@ describe("health, readiness, metrics and panels", () => {
     expect(text).toContain("fanout_agent_duration_seconds_count 3");
   });
 
+  it("sends CORS headers on event streams too, for the configured origins only", async () => {
+    harness = await startHarness([scripted(1, "Hi.")], { cors: { origins: ["https://dash.example"] } });
+    const created = await harness.post("/v1/runs", { message: "hi", agent_ids: [agentId(1)] });
+    const { run_id } = (await created.json()) as { run_id: string };
+    const allowed = await fetch(`${harness.url}/v1/runs/${run_id}/events`, {
+      headers: { origin: "https://dash.example" },
+    });
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://dash.example");
+    expect(allowed.headers.get("access-control-expose-headers")).toBe("X-Run-Id");
+    await readEvents(allowed);
+    const other = await fetch(`${harness.url}/v1/runs/${run_id}/events`, {
+      headers: { origin: "https://evil.example" },
+    });
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
+    await readEvents(other);
+  });
+
   it("lists the configured panels", async () => {
     harness = await startHarness([scripted(1, "Hi.")], {
       panels: { solo: { description: "One agent", agents: [{ id: agentId(1), label: "Solo" }] } },
