@@ -53,6 +53,10 @@ export function createRunView(root, handlers) {
       views = new Map();
       columns.replaceChildren();
       setText(runId, id);
+      // The previous run's status must not linger while this one loads.
+      setText(status, "loading");
+      status.dataset.status = "loading";
+      setText(summary, "");
       notice.hidden = true;
       root.replaceChildren(header, notice, columns);
     },
