@@ -1,26 +1,8 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { useTempDir } from "../../test/helpers/temp-dir.js";
-import { ConfigError } from "./config-error.js";
-import { loadConfig, type LoadConfigOptions } from "./load-config.js";
+import { useConfigLoading } from "../../test/helpers/config-loading.js";
 
-const dir = useTempDir("fanout-config-");
-const configFile = (text: string, name = "fanout.yaml") => dir.write(name, text);
-
-/** Loads with nothing found at the default path unless the test names a file. */
-function load(options: Partial<LoadConfigOptions> = {}) {
-  return loadConfig({ env: {}, defaultPath: join(dir.path, "absent.yaml"), ...options });
-}
-
-/** The ConfigError a load throws (fails the test if it resolves). */
-async function loadError(options: Partial<LoadConfigOptions>): Promise<ConfigError> {
-  const error: unknown = await load(options).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return error as ConfigError;
-}
+const { dir, configFile, loadError } = useConfigLoading();
 
 describe("loadConfig errors", () => {
   it("lists every bad field of a file in one error naming the file", async () => {

@@ -1,32 +1,15 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { useTempDir } from "../../test/helpers/temp-dir.js";
-import { ConfigError } from "./config-error.js";
+import { useConfigLoading } from "../../test/helpers/config-loading.js";
 import { FanoutConfig } from "./config-schema.js";
-import { loadConfig, type LoadConfigOptions } from "./load-config.js";
+import { loadConfig } from "./load-config.js";
 import { packageRoot } from "./package-root.js";
 
 const ANALYST = "agent-0b1a6f8e-3c2d-4e5f-8a9b-1c2d3e4f5a6b";
 const POET = "agent-1c2b7e9f-4d3e-4f60-9bac-2d3e4f5a6b7c";
 const SHIPPED = join(packageRoot(), "config", "fanout.yaml");
 
-const dir = useTempDir("fanout-config-");
-const configFile = (text: string, name = "fanout.yaml") => dir.write(name, text);
-
-/** Loads with nothing found at the default path unless the test names a file. */
-function load(options: Partial<LoadConfigOptions> = {}) {
-  return loadConfig({ env: {}, defaultPath: join(dir.path, "absent.yaml"), ...options });
-}
-
-/** The ConfigError a load throws (fails the test if it resolves). */
-async function loadError(options: Partial<LoadConfigOptions>): Promise<ConfigError> {
-  const error: unknown = await load(options).then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return error as ConfigError;
-}
+const { dir, configFile, load, loadError } = useConfigLoading();
 
 describe("loadConfig", () => {
   it("uses the built-in defaults when the default file is absent", async () => {
