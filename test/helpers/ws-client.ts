@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import WebSocket from "ws";
 import type { FanoutEvent } from "../../src/protocol/events.js";
 import { waitFor } from "./wait-for.js";
+import { scripted } from "./agents.js";
 
 /** A frame the server sent, parsed. */
 export type WsFrame = Record<string, unknown> & { type: string };
@@ -9,6 +10,10 @@ export type WsFrame = Record<string, unknown> & { type: string };
 /** A scripted answer long enough to be held mid-way (`hold` after 2 events). */
 export const LONG_ANSWER =
   "Words that keep coming while the socket carries other runs, one after another after another.";
+
+/** An agent answering LONG_ANSWER that holds after two events until `sim.release(agentId(n))`. */
+export const heldAgent = (n: number) =>
+  scripted(n, LONG_ANSWER, { faults: [{ kind: "hold", after_events: 2 }] });
 
 /** Asserts a run's events are the whole log: seq 1..n in order, run.started first, run.completed last. */
 export function expectWholeLog(events: readonly FanoutEvent[]): void {

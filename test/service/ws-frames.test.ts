@@ -3,7 +3,7 @@ import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { ofType, reassemble } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { LONG_ANSWER, openWs, terminateAllWs } from "../helpers/ws-client.js";
+import { heldAgent, openWs, terminateAllWs } from "../helpers/ws-client.js";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const held = (n: number) => scripted(n, LONG_ANSWER, { faults: [{ kind: "hold", after_events: 2 }] });
+const held = heldAgent;
 
 describe("GET /v1/ws: client frames", () => {
   it("answers each malformed frame with its error code and keeps the socket usable", async () => {

@@ -4,7 +4,7 @@ import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { reassemble, sseFrames } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
-import { expectWholeLog, LONG_ANSWER, openWs, terminateAllWs } from "../helpers/ws-client.js";
+import { expectWholeLog, LONG_ANSWER, heldAgent, openWs, terminateAllWs } from "../helpers/ws-client.js";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -13,7 +13,7 @@ afterEach(async () => {
   harness = undefined;
 });
 
-const held = (n: number) => scripted(n, LONG_ANSWER, { faults: [{ kind: "hold", after_events: 2 }] });
+const held = heldAgent;
 
 describe("GET /v1/ws: streaming runs", () => {
   it("multiplexes two runs on one socket: each complete, in seq order, with the scripted text, interleaved", async () => {
