@@ -7,7 +7,7 @@ import type { AgentSource, OpenRequest } from "./agent-source.js";
 import { stopOf, stopTimedOut } from "./agent-stop.js";
 import type { BackpressureGate } from "./backpressure-gate.js";
 import { AgentOutputSink } from "./agent-output-sink.js";
-import { classifyFailure, type Failure } from "./classify-failure.js";
+import { classifyFailure, internalFailure, type Failure } from "./classify-failure.js";
 import { planRetry } from "./plan-retry.js";
 import { readAttempt, type AttemptState } from "./read-attempt.js";
 
@@ -22,6 +22,11 @@ export interface AgentRunContext {
   runDeadlineAt: number;
   now: () => number;
   random: () => number;
+  /**
+   * Hears of every agent that ends with code `internal` (a bug of ours, never a Letta fault), with
+   * the error behind it, so that the service can log it: `internal` is never silent.
+   */
+  reportInternal: (agentId: string, cause: unknown) => void;
 }
 
 export interface AgentRunSpec {
@@ -95,6 +100,7 @@ export async function runAgent(
         // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition
         if (signal.aborted) break;
         const classified = classifyFailure(error);
+        if (classified.code === "internal") context.reportInternal(agentId, error);
         if (
           classified.backgroundUnavailable &&
           options.background === "auto" &&
@@ -138,7 +144,12 @@ export async function runAgent(
     if (state.accepted) await cancelUpstream(context.source, agentId, state.lettaRunId);
     return end(sink, metrics, why.status, { code: why.code, message: why.message });
   }
-  const final = failure ?? { code: "internal" as const, message: "The agent stream ended unexpectedly." };
+  let final = failure;
+  if (final === undefined) {
+    // Unreachable by design: every way out of the loop above sets `failure` or aborted `signal`.
+    final = internalFailure();
+    context.reportInternal(agentId, new Error("the agent's attempt loop ended without an outcome"));
+  }
   return end(sink, metrics, "failed", { code: final.code, message: final.message }, state.stopReason);
 }
 

@@ -29,6 +29,17 @@ export class BackpressureOverflow extends Error {
   }
 }
 
+/**
+ * Whether an attempt failed in transport (the connection dropped or went silent), as opposed
+ * to a verdict of Letta's (an error event, a refusal) or of ours (backpressure overflow).
+ */
+export function isTransportFailure(error: unknown): boolean {
+  return (
+    error instanceof IdleTimeout ||
+    (error instanceof UpstreamFailure && error.code === "upstream_disconnected")
+  );
+}
+
 /** Sorts whatever an attempt threw into a Failure. Abort by our own stop signal is handled before. */
 export function classifyFailure(error: unknown): Failure {
   if (error instanceof UpstreamFailure) {
@@ -41,9 +52,16 @@ export function classifyFailure(error: unknown): Failure {
   if (error instanceof BackpressureOverflow) {
     return { code: "backpressure_overflow", message: error.message, retryable: false };
   }
+  return internalFailure();
+}
+
+/** A failure of our own making: the message says where the cause is (the run service logs it). */
+export function internalFailure(): Failure {
   return {
     code: "internal",
-    message: "The agent stream failed unexpectedly; see the service log.",
+    message:
+      "The agent stream failed because of an error inside letta-fanout, not Letta; the service log " +
+      "(stderr) has its cause on a line naming this run and agent.",
     retryable: false,
   };
 }

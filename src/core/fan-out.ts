@@ -23,6 +23,8 @@ export interface FanOutDeps {
   source: AgentSource;
   now?: () => number;
   random?: () => number;
+  /** Hears of every agent that ends with code `internal`, with its cause (see `runAgent`). */
+  onInternalError?: (agentId: string, cause: unknown) => void;
 }
 
 /** A started fan-out: its events, and the handles the outside world steers it with. */
@@ -73,6 +75,7 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
       runDeadlineAt: startedAt + plan.options.deadline_ms,
       now,
       random: deps.random ?? Math.random,
+      reportInternal: deps.onInternalError ?? (() => undefined),
     };
     const deadline = setTimeout(() => {
       outcome.end("timed_out");

@@ -36,6 +36,11 @@ export function planRetry(
   if (state.accepted) {
     if (background && state.lettaRunId !== undefined) mode = "resume";
     else if (!retry.resend_after_accept) {
+      // In background mode the run id comes with the first event (the initial ping): a stream that
+      // opened and then sent nothing cannot be resumed either, for another reason than foreground.
+      const why = background
+        ? "Letta had not named its run yet (no event arrived after the headers)"
+        : "the request was not in background mode";
       return {
         kind: "fail",
         failure: {
@@ -43,7 +48,7 @@ export function planRetry(
           code: failure.code === "idle_timeout" ? "idle_timeout" : "upstream_disconnected",
           message:
             `${failure.message} Letta had already accepted the message and the stream cannot be resumed ` +
-            `(no background mode), so it was not sent again (retry.resend_after_accept is false).`,
+            `(${why}), so it was not sent again (retry.resend_after_accept is false).`,
         },
       };
     }

@@ -1,7 +1,7 @@
 import type { AgentOptions } from "../protocol/agent-options.js";
 import type { AgentOutputSink } from "./agent-output-sink.js";
 import { UpstreamFailure, type AgentSource, type OpenRequest, type UpstreamItem } from "./agent-source.js";
-import { IdleTimeout } from "./classify-failure.js";
+import { IdleTimeout, isTransportFailure } from "./classify-failure.js";
 import { IdleWatch } from "./idle-watch.js";
 
 /** What one agent has learned across its attempts; what a resume needs. */
@@ -16,9 +16,16 @@ export interface AttemptState {
 
 /**
  * One upstream attempt: opens the stream and reads it to its end through the sink. Resolves
- * when Letta ended the stream with a stop reason; throws otherwise (an `IdleTimeout`, an
+ * when Letta gave its verdict (a stop reason); throws otherwise (an `IdleTimeout`, an
  * `UpstreamFailure`, or whatever the source threw). The idle timer covers the wait for headers
  * and for every message, but not the time the sink holds the agent back.
+ *
+ * Two rules keep foreign errors from being misread:
+ * - our own abort wins: once the idle timer aborted the attempt, whatever the source throws
+ *   because of it (the SDK's `APIUserAbortError` while waiting for headers, undici's
+ *   `terminated` while reading) is reported as the `IdleTimeout` it is;
+ * - a finished answer is finished: once Letta sent its stop reason, a transport failure (a
+ *   reset before `[DONE]`, a body that never closes) ends the attempt as Letta decided.
  */
 export async function readAttempt(
   source: AgentSource,
@@ -70,6 +77,10 @@ export async function readAttempt(
         },
       );
     }
+  } catch (error) {
+    const own = ownAbort(attempt.signal) ?? error;
+    if (state.stopReason !== undefined && isTransportFailure(own)) return;
+    throw own;
   } finally {
     idle.stop();
     // A constant reason: abort() without one builds a DOMException with a stack trace per attempt.
@@ -79,6 +90,11 @@ export async function readAttempt(
 }
 
 const ATTEMPT_OVER = new Error("attempt over");
+
+/** The IdleTimeout this attempt was aborted with, if that is what happened. */
+function ownAbort(signal: AbortSignal): IdleTimeout | undefined {
+  return signal.aborted && signal.reason instanceof IdleTimeout ? signal.reason : undefined;
+}
 
 function throwIfAborted(signal: AbortSignal): void {
   if (signal.aborted) throw signal.reason;

@@ -55,6 +55,8 @@ export class RunService {
     store.createRun({ runId, panel: planned.panel, createdAt: (this.options.now ?? Date.now)() });
     const run = fanOut(planned.plan, {
       source: this.options.source,
+      onInternalError: (agentId, cause) =>
+        this.options.log?.(`run ${runId} agent ${agentId} ended with code internal`, cause),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),
     });
@@ -73,7 +75,7 @@ export class RunService {
       },
       error: (error: unknown) => {
         // runAgent never throws; reaching here is a bug. End the run so readers are not left hanging.
-        this.options.log?.(`run ${runId} failed internally`, error);
+        this.options.log?.(`run ${runId} ended with code internal (its event stream failed)`, error);
         store.append(runId, {
           type: "run.completed",
           status: "failed",
