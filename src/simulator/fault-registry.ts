@@ -1,6 +1,7 @@
 import { simFaultSchema, type SimFault, type SimFaultInput } from "./fault-spec.js";
 import type { ProducerFault } from "./run-producer.js";
 import type { StreamFault } from "./sse-stream.js";
+import { LETTA_SHAPE, type StreamShape } from "./stream-shape.js";
 import { llmErrorMessage } from "./letta-errors.js";
 
 /** Faults the tests control while the simulator runs. */
@@ -23,6 +24,8 @@ export interface SelectedFaults {
   readonly status: Extract<SimFault, { kind: "status" }> | null;
   readonly slowHeadersMs: number;
   readonly stream: readonly StreamFault[];
+  /** Framing and ending of the response (Letta's own unless a fault changes them). */
+  readonly shape: StreamShape;
   readonly producer: readonly ProducerFault[];
 }
 
@@ -86,10 +89,12 @@ export class FaultRegistry implements SimFaults {
   select(agentId: string, on: "message" | "resume", background: boolean): SelectedFaults {
     const list = this.faults.get(agentId);
     if (list === undefined || list.length === 0)
-      return { status: null, slowHeadersMs: 0, stream: [], producer: [] };
+      return { status: null, slowHeadersMs: 0, stream: [], shape: LETTA_SHAPE, producer: [] };
     let status: SelectedFaults["status"] = null;
     let slowHeadersMs = 0;
     const stream: StreamFault[] = [];
+    let lineEnding: StreamShape["lineEnding"] = LETTA_SHAPE.lineEnding;
+    let ending: StreamShape["ending"] = LETTA_SHAPE.ending;
     const producer: ProducerFault[] = [];
     for (const item of list) {
       const fault = item.fault;
@@ -112,6 +117,15 @@ export class FaultRegistry implements SimFaults {
           break;
         case "oversized":
           stream.push({ kind: "oversized", afterEvents: fault.after_events, bytes: fault.bytes });
+          break;
+        case "framing":
+          lineEnding = fault.line_ending;
+          break;
+        case "reset_before_done":
+          ending = "reset";
+          break;
+        case "linger_after_done":
+          ending = "linger";
           break;
         case "hold":
           producer.push({ kind: "hold", afterEvents: fault.after_events });
@@ -136,7 +150,13 @@ export class FaultRegistry implements SimFaults {
     );
     const byPosition = (a: { afterEvents: number }, b: { afterEvents: number }) =>
       a.afterEvents - b.afterEvents;
-    return { status, slowHeadersMs, stream: stream.sort(byPosition), producer: producer.sort(byPosition) };
+    return {
+      status,
+      slowHeadersMs,
+      stream: stream.sort(byPosition),
+      shape: { lineEnding, ending },
+      producer: producer.sort(byPosition),
+    };
   }
 
   private listFor(agentId: string): ActiveFault[] {

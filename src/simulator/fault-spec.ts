@@ -92,10 +92,25 @@ const oversizedFault = z.strictObject({
     .describe("Size of the whole event on the wire, `data: ` and the blank line included."),
 });
 
+const framingFault = z.strictObject({
+  kind: z.literal("framing"),
+  ...selector,
+  line_ending: z
+    .enum(["crlf", "cr", "mixed"])
+    .describe(
+      "Line endings of the whole response instead of Letta's LF: CRLF, CR, or every kind the SSE spec " +
+        "allows, mixed (a proxy that rewrites the stream).",
+    ),
+});
+
+const resetBeforeDoneFault = z.strictObject({ kind: z.literal("reset_before_done"), ...selector });
+const lingerAfterDoneFault = z.strictObject({ kind: z.literal("linger_after_done"), ...selector });
+
 /**
  * One fault for a simulated agent, as data: from YAML (`faults:` of an agent) or from a test
  * (`sim.faults.inject(agentId, fault)`). Faults that act on the response (`drop`, `stall`,
- * `malformed`, `oversized`) act on the HTTP stream that a request gets; faults that act on the run
+ * `malformed`, `oversized`, `framing`, `reset_before_done`, `linger_after_done`) act on the HTTP
+ * stream that a request gets; faults that act on the run
  * (`hold`, `error`) act on the agent's work, so a background run held or failed is held or failed
  * for every reader.
  */
@@ -109,6 +124,9 @@ export const simFaultSchema = z
     malformedFault,
     oversizedFault,
     holdFault,
+    framingFault,
+    resetBeforeDoneFault,
+    lingerAfterDoneFault,
   ])
   .superRefine((fault, context) => {
     if (fault.requests !== undefined && (fault.from !== undefined || fault.times !== undefined)) {

@@ -82,6 +82,7 @@ export async function handleResume(
   const stream = openSseStream(context, res, run, {
     keepalive: includePings,
     faults: faults.stream,
+    shape: faults.shape,
     resumedFrom: startingAfter,
   });
   log.attach(stream, startingAfter);

@@ -62,6 +62,7 @@ function startRun(
     const stream = openSseStream(context, res, run, {
       keepalive: request.includePings,
       faults: faults.stream,
+      shape: faults.shape,
       resumedFrom: null,
     });
     // The initial ping carries the run id and flushes the headers at once (letta-wire §2.1, §2.3).
@@ -82,6 +83,7 @@ function startRun(
     const stream = openSseStream(context, res, run, {
       keepalive: request.includePings,
       faults: faults.stream,
+      shape: faults.shape,
       resumedFrom: null,
     });
     log.attach(stream, 0);

@@ -2,11 +2,13 @@ import type { ServerResponse } from "node:http";
 import type { SimRun } from "./run-store.js";
 import type { SimulatorContext } from "./simulator-context.js";
 import { SseStream, type StreamFault } from "./sse-stream.js";
+import type { StreamShape } from "./stream-shape.js";
 
 /** How one SSE response of a run is set up. */
 export interface OpenStreamOptions {
   readonly keepalive: boolean;
   readonly faults: readonly StreamFault[];
+  readonly shape: StreamShape;
   /** `starting_after` of a resume; null for the original request. */
   readonly resumedFrom: number | null;
 }
@@ -28,6 +30,7 @@ export function openSseStream(
     pingIntervalMs: context.settings.pingIntervalMs,
     background: run.background,
     faults: options.faults,
+    shape: options.shape,
     onClosed: (closed) => context.streams.delete(closed),
   });
   context.streams.add(stream);

@@ -3,6 +3,7 @@ import type { EventTemplate } from "./event-template.js";
 import { oversizedChunk, pingTemplate, renderPing } from "./letta-events.js";
 import type { RecordedStream, SimRecorder } from "./recorder.js";
 import type { ChunkKind, DrainListener, RunSink } from "./run-sink.js";
+import { reframe, type StreamShape } from "./stream-shape.js";
 
 /** A fault that acts on one HTTP stream, at a position counted in agent message events. */
 export type StreamFault =
@@ -23,6 +24,8 @@ export interface SseStreamOptions {
   readonly background: boolean;
   /** Stream faults, sorted by position. */
   readonly faults: readonly StreamFault[];
+  /** Line endings and how the response ends after `[DONE]`. */
+  readonly shape: StreamShape;
   /** Called once when the connection has closed, for whatever reason. */
   readonly onClosed: (stream: SseStream) => void;
 }
@@ -50,6 +53,7 @@ export class SseStream implements RunSink {
   private messages = 0;
   private faultIndex = 0;
   private lastSeq: number | null = null;
+  private chunksWritten = 0;
   private lastWriteAt = performance.now();
   private keepaliveTimer: NodeJS.Timeout | null = null;
   private pings: EventTemplate | null = null;
@@ -88,7 +92,17 @@ export class SseStream implements RunSink {
     if (this.closed || this.ended || this.stalled) return true;
     if (kind !== "ping" && this.faultIndex < this.options.faults.length && this.applyFaults()) return true;
     const record = this.options.record;
-    const ok = this.options.res.write(chunk);
+    const { ending } = this.options.shape;
+    if (kind === "done" && ending === "reset") {
+      this.drop();
+      return true;
+    }
+    const ok = this.put(chunk);
+    if (kind === "done" && ending === "linger") {
+      // [DONE] went out; the connection stays open and silent until the client leaves.
+      this.stalled = true;
+      this.clearKeepalive();
+    }
     record.eventsWritten++;
     if (kind === "message") {
       this.messages++;
@@ -120,20 +134,14 @@ export class SseStream implements RunSink {
   }
 
   private applyFaults(): boolean {
-    const { faults, record, res, runId } = this.options;
+    const { faults, record, runId } = this.options;
     for (;;) {
       const fault = faults[this.faultIndex];
       if (fault === undefined || fault.afterEvents > this.messages) return false;
       this.faultIndex++;
       switch (fault.kind) {
         case "drop":
-          this.dropped = true;
-          record.droppedByFault = true;
-          this.clearKeepalive();
-          // Flush what was written, then cut the connection mid-body: destroy() alone would
-          // discard the corked chunks, and the client must see exactly `after_events` events.
-          if (res.socket === null) res.destroy();
-          else res.socket.destroySoon();
+          this.drop();
           return true;
         case "stall":
           this.stalled = true;
@@ -141,15 +149,33 @@ export class SseStream implements RunSink {
           this.clearKeepalive();
           return true;
         case "malformed":
-          res.write(`data: ${fault.text}\n\n`);
+          this.put(`data: ${fault.text}\n\n`);
           record.eventsWritten++;
           break;
         case "oversized":
-          res.write(oversizedChunk(runId, fault.bytes, this.options.background ? this.lastSeq : null));
+          this.put(oversizedChunk(runId, fault.bytes, this.options.background ? this.lastSeq : null));
           record.eventsWritten++;
           break;
       }
     }
+  }
+
+  /** Writes one chunk in this response's framing. */
+  private put(chunk: string): boolean {
+    return this.options.res.write(reframe(chunk, this.options.shape.lineEnding, this.chunksWritten++));
+  }
+
+  /**
+   * Flushes what was written, then cuts the connection mid-body: destroy() alone would discard
+   * the corked chunks, and the client must see exactly what went out before the fault.
+   */
+  private drop(): void {
+    const res = this.options.res;
+    this.dropped = true;
+    this.options.record.droppedByFault = true;
+    this.clearKeepalive();
+    if (res.socket === null) res.destroy();
+    else res.socket.destroySoon();
   }
 
   private armKeepalive(delay: number): void {
