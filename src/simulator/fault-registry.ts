@@ -22,6 +22,8 @@ export interface SimFaults {
 /** The faults that fire for one request, grouped by where they act. */
 export interface SelectedFaults {
   readonly status: Extract<SimFault, { kind: "status" }> | null;
+  /** What an `echo_authorization` status fault appends to its body's text, else null. */
+  readonly statusEcho: string | null;
   readonly slowHeadersMs: number;
   readonly stream: readonly StreamFault[];
   /** Framing and ending of the response (Letta's own unless a fault changes them). */
@@ -34,6 +36,16 @@ interface ActiveFault {
   readonly injected: boolean;
   /** Requests this fault has seen (that it could apply to). */
   seen: number;
+}
+
+/** The text with the request's Authorization header quoted, when the fault asks for it. */
+function echo(
+  text: string,
+  fault: { echo_authorization: boolean },
+  authorization: string | undefined,
+): string {
+  if (!fault.echo_authorization) return text;
+  return `${text}${text ? " " : ""}(the request had Authorization: ${authorization ?? "(none)"})`;
 }
 
 function fires(fault: SimFault, number: number): boolean {
@@ -85,12 +97,26 @@ export class FaultRegistry implements SimFaults {
    * Counts this request for every fault it could apply to and returns those that fire.
    *
    * @param background whether the request asks for a background stream (for `background_only`).
+   * @param authorization the request's Authorization header, for faults that echo it.
    */
-  select(agentId: string, on: "message" | "resume", background: boolean): SelectedFaults {
+  select(
+    agentId: string,
+    on: "message" | "resume",
+    background: boolean,
+    authorization: string | undefined,
+  ): SelectedFaults {
     const list = this.faults.get(agentId);
     if (list === undefined || list.length === 0)
-      return { status: null, slowHeadersMs: 0, stream: [], shape: LETTA_SHAPE, producer: [] };
+      return {
+        status: null,
+        statusEcho: null,
+        slowHeadersMs: 0,
+        stream: [],
+        shape: LETTA_SHAPE,
+        producer: [],
+      };
     let status: SelectedFaults["status"] = null;
+    let statusEcho: string | null = null;
     let slowHeadersMs = 0;
     const stream: StreamFault[] = [];
     let lineEnding: StreamShape["lineEnding"] = LETTA_SHAPE.lineEnding;
@@ -103,6 +129,7 @@ export class FaultRegistry implements SimFaults {
       if (!fires(fault, item.seen)) continue;
       switch (fault.kind) {
         case "status":
+          if (status === null && fault.echo_authorization) statusEcho = echo("", fault, authorization);
           status ??= fault;
           break;
         case "slow_headers":
@@ -137,8 +164,8 @@ export class FaultRegistry implements SimFaults {
             stopReason: fault.stop_reason,
             error: {
               errorType: fault.error_type,
-              message: fault.message ?? llmErrorMessage(fault.error_type),
-              detail: fault.detail,
+              message: echo(fault.message ?? llmErrorMessage(fault.error_type), fault, authorization),
+              detail: echo(fault.detail, fault, authorization),
             },
           });
           break;
@@ -152,6 +179,7 @@ export class FaultRegistry implements SimFaults {
       a.afterEvents - b.afterEvents;
     return {
       status,
+      statusEcho,
       slowHeadersMs,
       stream: stream.sort(byPosition),
       shape: { lineEnding, ending },

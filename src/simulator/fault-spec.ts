@@ -28,6 +28,14 @@ const selector = {
     .describe('How many consecutive requests from `from` (default 1; "always" for every request).'),
 };
 
+const echoAuthorization = z
+  .boolean()
+  .default(false)
+  .describe(
+    "Quote the request's Authorization header (the API key) in the error text, like a careless proxy or " +
+      "server: for tests that no secret leaks.",
+  );
+
 const statusFault = z.strictObject({
   kind: z.literal("status"),
   ...selector,
@@ -47,6 +55,7 @@ const statusFault = z.strictObject({
     .default(false)
     .describe("Apply only to background requests, like a Letta without Redis (letta-wire §1.3)."),
   body: z.unknown().optional().describe("JSON body to send instead of Letta's body for this status."),
+  echo_authorization: echoAuthorization,
 });
 
 const dropFault = z.strictObject({ kind: z.literal("drop"), ...selector, after_events: afterEvents });
@@ -64,6 +73,7 @@ const errorFault = z.strictObject({
     .enum(["llm_api_error", "error", "invalid_llm_response", "context_window_overflow_in_system_prompt"])
     .default("llm_api_error")
     .describe("Stop reason sent before the error event (letta-wire §2.5)."),
+  echo_authorization: echoAuthorization,
 });
 
 const slowHeadersFault = z.strictObject({

@@ -55,6 +55,7 @@ export async function handleResume(
   runId: string,
   body: RequestBody,
   query: URLSearchParams,
+  authorization: string | undefined,
 ): Promise<void> {
   if (body.kind === "invalid") return sendJson(res, 422, body.error);
   const run = context.runs.get(runId);
@@ -70,12 +71,12 @@ export async function handleResume(
   const parsed = resumeOptions(body, query);
   if (!parsed.ok) return sendJson(res, 422, parsed.body);
   const { startingAfter, includePings } = parsed.options;
-  const faults = context.faults.select(run.agentId, "resume", true);
+  const faults = context.faults.select(run.agentId, "resume", true, authorization);
   if (faults.slowHeadersMs > 0) {
     await delay(context, faults.slowHeadersMs);
     if (res.destroyed) return;
   }
-  if (faults.status !== null) return sendStatusFault(res, faults.status, run.agentId, true);
+  if (faults.status !== null) return sendStatusFault(res, faults, run.agentId, true);
   // Checked after the faults: a slow_headers delay may outlast the TTL.
   const log = run.log;
   if (log === null || context.runs.isExpired(run)) return sendJson(res, 410, EXPIRED_BODY);

@@ -102,6 +102,7 @@ export async function handleSendMessage(
   agentId: string,
   body: RequestBody,
   alwaysStream: boolean,
+  authorization: string | undefined,
 ): Promise<void> {
   if (!isAgentId(agentId)) return sendJson(res, 422, malformedAgentIdBody(agentId));
   if (body.kind === "invalid") return sendJson(res, 422, body.error);
@@ -111,12 +112,12 @@ export async function handleSendMessage(
   const agent = context.agents.compiled(agentId);
   if (agent === undefined) return sendJson(res, 404, agentNotFoundBody(agentId));
   const background = request.streaming && request.background;
-  const faults = context.faults.select(agentId, "message", background);
+  const faults = context.faults.select(agentId, "message", background, authorization);
   if (faults.slowHeadersMs > 0) {
     await delay(context, faults.slowHeadersMs);
     if (res.destroyed) return;
   }
-  if (faults.status !== null) return sendStatusFault(res, faults.status, agentId, background);
+  if (faults.status !== null) return sendStatusFault(res, faults, agentId, background);
   if (background && !context.settings.background) return sendJson(res, 503, backgroundUnavailableBody());
   // The agent may have been replaced or removed during a slow_headers delay.
   startRun(context, res, context.agents.compiled(agentId) ?? agent, request, faults);

@@ -78,7 +78,12 @@ function route(
   return { kind, methods, agentId, handle };
 }
 
-function match(context: SimulatorContext, res: ServerResponse, segments: readonly string[]): Route | null {
+function match(
+  context: SimulatorContext,
+  res: ServerResponse,
+  segments: readonly string[],
+  authorization: string | undefined,
+): Route | null {
   const [, version, collection, id, sub, action] = segments;
   if (version !== "v1" || collection === undefined) return null;
   const count = segments.length;
@@ -98,9 +103,13 @@ function match(context: SimulatorContext, res: ServerResponse, segments: readonl
     }
     if (sub !== "messages") return null;
     if (count === 5)
-      return route("message", ["POST"], id, (body) => handleSendMessage(context, res, id, body, false));
+      return route("message", ["POST"], id, (body) =>
+        handleSendMessage(context, res, id, body, false, authorization),
+      );
     if (count === 6 && action === "stream") {
-      return route("message", ["POST"], id, (body) => handleSendMessage(context, res, id, body, true));
+      return route("message", ["POST"], id, (body) =>
+        handleSendMessage(context, res, id, body, true, authorization),
+      );
     }
     if (count === 6 && action === "cancel")
       return route("cancel", ["POST"], id, (body) => handleCancel(context, res, id, body));
@@ -116,7 +125,7 @@ function match(context: SimulatorContext, res: ServerResponse, segments: readonl
     // The router registers only POST; GET is accepted too, as Letta's public docs show it (§1.3).
     if (count === 5 && sub === "stream") {
       return route("resume", ["POST", "GET"], agentId, (body, query) =>
-        handleResume(context, res, id, body, query),
+        handleResume(context, res, id, body, query, authorization),
       );
     }
   }
@@ -142,7 +151,7 @@ export async function routeRequest(
   const method = req.method ?? "GET";
   const text = method === "GET" || method === "HEAD" ? "" : await readBody(req);
   const body: RequestBody = text === null ? { kind: "none" } : parseBody(text);
-  const route = match(context, res, trimmed.split("/"));
+  const route = match(context, res, trimmed.split("/"), req.headers.authorization);
   const record = context.recorder.addRequest({
     method,
     path,
@@ -160,7 +169,10 @@ export async function routeRequest(
   if (text === null) return sendJson(res, 413, { detail: "Request body too large" });
   const apiKey = context.settings.apiKey;
   if (apiKey !== null && trimmed !== "/v1/health" && !authorized(req.headers.authorization, apiKey)) {
-    return sendJson(res, 401, { detail: "Unauthorized" });
+    const detail = context.settings.echoUnauthorized
+      ? `Unauthorized: the request had Authorization: ${req.headers.authorization ?? "(none)"}`
+      : "Unauthorized";
+    return sendJson(res, 401, { detail });
   }
   if (route === null) return sendJson(res, 404, { detail: "Not Found" });
   if (!route.methods.includes(method)) return sendJson(res, 405, { detail: "Method Not Allowed" });

@@ -11,6 +11,8 @@ export interface SimulatorSettings {
   readonly pingIntervalMs: number;
   /** Bearer token every /v1 request must carry, or null for none. */
   readonly apiKey: string | null;
+  /** The 401 body quotes the Authorization header it got (a careless server). */
+  readonly echoUnauthorized: boolean;
   /** Whether background runs are available (false = a Letta without Redis, letta-wire §1.3). */
   readonly background: boolean;
   /** How long a background run can be resumed (Letta: 3 h). */

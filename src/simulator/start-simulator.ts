@@ -22,6 +22,13 @@ export const simulatorOptionsSchema = z.strictObject({
     .default(20_000)
     .describe("Keepalive ping after this much silence (Letta: 20 s)."),
   apiKey: z.string().min(1).optional().describe("Require `Authorization: Bearer <apiKey>` on /v1 requests."),
+  echoUnauthorized: z
+    .boolean()
+    .default(false)
+    .describe(
+      "The 401 for a wrong or missing key quotes the Authorization header it got, like a careless server: " +
+        "for tests that no secret leaks.",
+    ),
   background: z
     .boolean()
     .default(true)
@@ -41,6 +48,7 @@ export interface SimulatorOptions {
   port?: number;
   pingIntervalMs?: number;
   apiKey?: string;
+  echoUnauthorized?: boolean;
   background?: boolean;
   runTtlMs?: number;
 }
@@ -77,6 +85,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     settings: {
       pingIntervalMs: settings.pingIntervalMs,
       apiKey: settings.apiKey ?? null,
+      echoUnauthorized: settings.echoUnauthorized,
       background: settings.background,
       runTtlMs: settings.runTtlMs,
     },

@@ -9,12 +9,28 @@ import { sendJson, statusFaultBody } from "./letta-errors.js";
  */
 export function sendStatusFault(
   res: ServerResponse,
-  fault: NonNullable<SelectedFaults["status"]>,
+  faults: SelectedFaults,
   agentId: string,
   background: boolean,
 ): void {
+  const fault = faults.status;
+  if (fault === null) return;
   const headers: Record<string, string> = {};
   if (fault.retry_after !== undefined) headers["retry-after"] = String(fault.retry_after);
   if (fault.should_retry !== undefined) headers["x-should-retry"] = String(fault.should_retry);
-  sendJson(res, fault.status, fault.body ?? statusFaultBody(fault.status, agentId, background), headers);
+  const body = fault.body ?? statusFaultBody(fault.status, agentId, background);
+  sendJson(res, fault.status, faults.statusEcho === null ? body : echoed(body, faults.statusEcho), headers);
+}
+
+/** The body with the echo appended to its text (`detail`, or `error.detail`), or added as `detail`. */
+function echoed(body: unknown, echo: string): unknown {
+  if (typeof body !== "object" || body === null) return { detail: `${String(body)} ${echo}` };
+  const record = body as Record<string, unknown>;
+  const nested = record.error;
+  if (typeof nested === "object" && nested !== null) {
+    const error = nested as Record<string, unknown>;
+    const detail = typeof error.detail === "string" ? error.detail : "";
+    return { ...record, error: { ...error, detail: `${detail} ${echo}`.trim() } };
+  }
+  return { ...record, detail: `${typeof record.detail === "string" ? record.detail : ""} ${echo}`.trim() };
 }
