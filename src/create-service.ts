@@ -9,6 +9,7 @@ import { WsHub } from "./http/ws-hub.js";
 import { RunService } from "./runs/run-service.js";
 import type { TagResolver } from "./runs/plan-run.js";
 import { ServiceMetrics } from "./metrics/service-metrics.js";
+import { createScrubber } from "./scrub-secrets.js";
 import { MemoryEventStore } from "./store/memory-event-store.js";
 import { createLettaAgentSource } from "./upstream/letta/letta-agent-source.js";
 import { createLettaClient } from "./upstream/letta/create-letta-client.js";
@@ -45,6 +46,7 @@ export function createService(options: ServiceOptions): Service {
     apiKey: options.apiKey,
     requestTimeoutMs: config.upstream.request_timeout_ms,
     maxEventBytes: config.limits.max_upstream_event_bytes,
+    scrub: createScrubber([options.apiKey, ...options.authTokens]),
   });
   const store = new MemoryEventStore(config.retention);
   // Gauges and reader counts are read at call time, after `runs`, `hub` and `ws` exist.

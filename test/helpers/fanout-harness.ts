@@ -3,6 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { FanoutConfig, type FanoutConfigInput } from "../../src/config/index.js";
 import { createService, type Service } from "../../src/create-service.js";
+import { describeError } from "../../src/log.js";
 import { startSimulator, type SimAgentSpec, type Simulator } from "../../src/simulator/index.js";
 
 export const API_KEY = "sk-test-secret-key-0123456789";
@@ -12,7 +13,7 @@ export interface Harness {
   service: Service;
   /** The service's base URL, e.g. http://127.0.0.1:PORT */
   url: string;
-  /** Every line the service logged. */
+  /** Every line the service logged, as logged (before the log's own scrubbing). */
   logs: string[];
   /** POST /v1/runs asking for the SSE stream. */
   stream(body: unknown, init?: RequestInit): Promise<Response>;
@@ -28,7 +29,12 @@ export interface Harness {
 export async function startHarness(
   agents: SimAgentSpec[],
   config: FanoutConfigInput = {},
-  simOptions: { pingIntervalMs?: number; background?: boolean } = {},
+  simOptions: {
+    pingIntervalMs?: number;
+    background?: boolean;
+    apiKey?: string;
+    echoUnauthorized?: boolean;
+  } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ agents, port: 0, apiKey: API_KEY, ...simOptions });
   const parsed = FanoutConfig.parse(config);
@@ -38,7 +44,8 @@ export async function startHarness(
     baseUrl: sim.url,
     apiKey: API_KEY,
     authTokens: parsed.auth.tokens,
-    log: (message, error) => logs.push(error instanceof Error ? `${message}: ${error.message}` : message),
+    // Unscrubbed (the real service's log also scrubs every line): tests see what reached the log.
+    log: (message, error) => logs.push(error === undefined ? message : `${message}: ${describeError(error)}`),
   });
   const server = serve({
     fetch: service.app.fetch,

@@ -1,4 +1,5 @@
 import Letta from "@letta-ai/letta-client";
+import type { Scrub } from "../../scrub-secrets.js";
 import { guardedFetch } from "./guarded-fetch.js";
 
 export interface LettaClientOptions {
@@ -8,12 +9,14 @@ export interface LettaClientOptions {
   /** Time to response headers; the core's idle timer is usually the tighter bound. */
   requestTimeoutMs: number;
   maxEventBytes: number;
+  /** Scrubs the service's secrets from every upstream text (see `guardedFetch`). */
+  scrub: Scrub;
 }
 
 /**
  * The SDK client the service uses: no SDK retries (the core decides, API.md §4; the SDK's would
  * re-send accepted messages), no SDK logging (it would print raw upstream data), and a fetch
- * that bounds the size of one upstream event.
+ * that guards the boundary: secrets scrubbed from upstream text, upstream events bounded.
  */
 export function createLettaClient(options: LettaClientOptions): Letta {
   return new Letta({
@@ -22,6 +25,6 @@ export function createLettaClient(options: LettaClientOptions): Letta {
     maxRetries: 0,
     timeout: options.requestTimeoutMs,
     logLevel: "off",
-    fetch: guardedFetch(options.maxEventBytes),
+    fetch: guardedFetch({ maxEventBytes: options.maxEventBytes, scrub: options.scrub }),
   });
 }

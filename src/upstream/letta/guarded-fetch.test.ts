@@ -2,6 +2,7 @@ import { Stream } from "@letta-ai/letta-client/core/streaming";
 import { describe, expect, it } from "vitest";
 import { EventTooLarge, guardedFetch } from "./guarded-fetch.js";
 import { SseEventSplitter } from "./sse-event-splitter.js";
+import { createScrubber } from "../../scrub-secrets.js";
 
 // The guard sits between undici and the SDK's SSE parser. A differential test proves it changes
 // nothing the SDK yields: the same bodies, split at every byte, parsed by the SDK with and
@@ -62,7 +63,9 @@ async function parse(response: Response): Promise<unknown[]> {
 }
 
 async function guarded(chunks: readonly Uint8Array[], max = 1 << 20, options?: { close?: boolean }) {
-  const fetchGuarded = guardedFetch(max, () => Promise.resolve(response(chunks, options)));
+  const fetchGuarded = guardedFetch({ maxEventBytes: max, scrub: (text) => text }, () =>
+    Promise.resolve(response(chunks, options)),
+  );
   return parse(await fetchGuarded("http://letta.test/"));
 }
 
@@ -163,5 +166,34 @@ describe("SseEventSplitter", () => {
   it("treats \\n\\r\\n, \\r\\n\\n and \\r\\r\\n as one boundary each and a lone CRLF as none", () => {
     const splitter = new SseEventSplitter();
     expect([...splitter.split(Buffer.from("a\n\r\nb\r\n\nc\r\r\nd\r\ne"))]).toEqual([4, 8, 12]);
+  });
+});
+
+describe("guardedFetch: secrets in upstream text", () => {
+  const KEY = "sk-letta-secret-4f2a";
+  const scrub = createScrubber([KEY]);
+  const fetchOf = (make: () => Response) =>
+    guardedFetch({ maxEventBytes: 1 << 20, scrub }, () => Promise.resolve(make()));
+
+  it("scrubs an error response's body before the SDK reads it", async () => {
+    const body = JSON.stringify({ detail: `Unauthorized: got Authorization: Bearer ${KEY}` });
+    const answer = await fetchOf(
+      () => new Response(body, { status: 401, headers: { "content-length": "99" } }),
+    )("x");
+    expect(answer.status).toBe(401);
+    const text = await answer.text();
+    expect(text).toBe(JSON.stringify({ detail: "Unauthorized: got Authorization: Bearer [redacted]" }));
+    expect(answer.headers.get("content-length")).toBeNull();
+  });
+
+  it("scrubs an error event however it is cut, and leaves the agent's single-line messages alone", async () => {
+    const message = `{"message_type":"assistant_message","content":"my key is ${KEY}"}`;
+    const bytes = Buffer.from(
+      `data: ${message}\n\nevent: error\ndata: {"message":"bad header Bearer ${KEY}","detail":"${KEY}"}\n\n`,
+    );
+    for (const chunks of splits(bytes)) {
+      const items = await parse(await fetchOf(() => response(chunks))("x"));
+      expect(items).toEqual([JSON.parse(message), { threw: "Error: bad header Bearer [redacted]" }]);
+    }
   });
 });

@@ -19,7 +19,23 @@ export class SseEventSplitter {
   private atLineStart = true;
   /** The last byte seen was a CR: an LF right after it belongs to the same line end. */
   private afterCr = false;
+  /** Lines of the event in progress that have ended so far. */
+  private lines = 0;
   private readonly ends: number[] = [];
+  private readonly multi: boolean[] = [];
+
+  /**
+   * For each boundary of the last `split`, whether its event had more than one line (an
+   * `event:` field, or several `data:` lines); Letta's messages are a single `data:` line.
+   */
+  get multiline(): readonly boolean[] {
+    return this.multi;
+  }
+
+  /** Whether the event in progress (not ended by a boundary yet) already has an ended line. */
+  get partialHasLines(): boolean {
+    return this.lines > 0;
+  }
 
   /**
    * The event boundaries in `bytes`, each as the index just past it, in order. The array is
@@ -27,7 +43,9 @@ export class SseEventSplitter {
    */
   split(bytes: Uint8Array): readonly number[] {
     const ends = this.ends;
+    const multi = this.multi;
     ends.length = 0;
+    multi.length = 0;
     const length = bytes.length;
     let nextLf = bytes.indexOf(LF);
     let nextCr = bytes.indexOf(CR);
@@ -53,7 +71,11 @@ export class SseEventSplitter {
         continue;
       }
       this.afterCr = isCr;
-      if (this.atLineStart) ends.push(isCr && bytes[at] === LF ? at + 1 : at);
+      if (this.atLineStart) {
+        ends.push(isCr && bytes[at] === LF ? at + 1 : at);
+        multi.push(this.lines > 1);
+        this.lines = 0;
+      } else this.lines++;
       this.atLineStart = true;
     }
     return ends;
