@@ -1,14 +1,19 @@
-import { APIConnectionError, APIError, APIUserAbortError } from "@letta-ai/letta-client";
+import { APIConnectionError, APIError } from "@letta-ai/letta-client";
 import { UpstreamFailure } from "../../core/agent-source.js";
 import { EventTooLarge } from "./guarded-fetch.js";
 
 /**
  * Sorts an error from opening a Letta stream (before a 2xx arrived) into the retry rules of
  * API.md §4: connection errors, 408, 429 and 5xx may be sent again; other 4xx may not. Our own
- * aborts pass through unchanged (the core knows why it aborted).
+ * aborts (`signal` aborted) pass through unchanged: the core knows why it aborted.
  */
-export function openFailure(error: unknown, agentId: string, background: boolean): unknown {
-  if (error instanceof APIUserAbortError || isAbort(error)) return error;
+export function openFailure(
+  error: unknown,
+  agentId: string,
+  background: boolean,
+  signal: AbortSignal,
+): unknown {
+  if (signal.aborted) return error;
   if (error instanceof APIConnectionError) {
     return new UpstreamFailure("upstream_unavailable", `Could not connect to Letta: ${safeMessage(error)}.`, {
       retryable: true,
@@ -63,10 +68,11 @@ export function openFailure(error: unknown, agentId: string, background: boolean
 /**
  * Sorts an error thrown while reading an accepted stream: a Letta `event: error` (the SDK's
  * APIError without a status, letta-wire §4.1) is Letta's verdict and final; an unparsable or
- * oversized event is final too; anything else is a dropped connection, which may be resumed.
+ * oversized event is final too; anything else, an abort nobody here asked for included, is a
+ * dropped connection, which may be resumed. Our own aborts pass through unchanged.
  */
-export function streamFailure(error: unknown): unknown {
-  if (isAbort(error)) return error;
+export function streamFailure(error: unknown, signal: AbortSignal): unknown {
+  if (signal.aborted) return error;
   if (error instanceof APIError && error.status === undefined && !(error instanceof APIConnectionError)) {
     return new UpstreamFailure(
       "upstream_error",
@@ -90,10 +96,6 @@ export function streamFailure(error: unknown): unknown {
     retryable: true,
     cause: error,
   });
-}
-
-function isAbort(error: unknown): boolean {
-  return error instanceof Error && (error.name === "AbortError" || error instanceof APIUserAbortError);
 }
 
 /** Letta's explanation from an error body (`detail`, or `error.message`), kept short. */

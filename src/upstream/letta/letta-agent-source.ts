@@ -34,9 +34,9 @@ export function createLettaAgentSource(client: Letta): AgentSource {
                 { signal },
               );
       } catch (error) {
-        throw openFailure(error, request.agentId, background);
+        throw openFailure(error, request.agentId, background, signal);
       }
-      return mapStream(stream[Symbol.asyncIterator]());
+      return mapStream(stream[Symbol.asyncIterator](), signal);
     },
 
     async cancel(agentId: string, lettaRunId: string | undefined): Promise<void> {
@@ -53,7 +53,7 @@ export function createLettaAgentSource(client: Letta): AgentSource {
 }
 
 /** Maps each Letta message and turns read errors into the core's failures. */
-function mapStream(iterator: AsyncIterator<unknown>): AsyncIterator<UpstreamItem> {
+function mapStream(iterator: AsyncIterator<unknown>, signal: AbortSignal): AsyncIterator<UpstreamItem> {
   const state = newMappingState();
   return {
     async next(): Promise<IteratorResult<UpstreamItem>> {
@@ -61,7 +61,7 @@ function mapStream(iterator: AsyncIterator<unknown>): AsyncIterator<UpstreamItem
       try {
         result = await iterator.next();
       } catch (error) {
-        throw streamFailure(error);
+        throw streamFailure(error, signal);
       }
       if (result.done) return { done: true, value: undefined };
       return { done: false, value: mapLettaMessage(result.value as Record<string, unknown>, state) };
