@@ -3,7 +3,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { notFound, validationError } from "../errors.js";
 import { CancelRequest } from "../protocol/run-request.js";
 import { zodDetails } from "../protocol/zod-details.js";
-import { planRun } from "../runs/plan-run.js";
+import { planRun, type PlannedRun } from "../runs/plan-run.js";
 import type { ActiveRun } from "../runs/run-service.js";
 import type { StoredEvent } from "../store/event-store.js";
 import type { AppDeps } from "./app-deps.js";
@@ -22,12 +22,20 @@ export function runRoutes(deps: AppDeps): Hono {
   app.post("/panels/:name/runs", (c) => createRun(c, c.req.param("name")));
 
   async function createRun(c: Context, panel: string | undefined) {
-    deps.runLimiter.take(clientKey(c));
-    const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
-    const planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
+    // Refused before the body is read; only a run that starts spends the budget (README).
+    const slot = deps.runLimiter.reserve(clientKey(c));
     const wantsStream = (c.req.header("accept") ?? "").includes("text/event-stream");
-    if (wantsStream) deps.hub.ensureRoom();
-    const active = deps.runs.start(planned, { paced: wantsStream });
+    let planned: PlannedRun;
+    let active: ActiveRun;
+    try {
+      const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
+      planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
+      if (wantsStream) deps.hub.ensureRoom();
+      active = deps.runs.start(planned, { paced: wantsStream });
+      slot.commit();
+    } finally {
+      slot.release();
+    }
     const agents = planned.plan.agents.map((agent) => agent.agentId);
     if (!wantsStream) {
       return c.json(

@@ -1,6 +1,6 @@
 import { AppError, notFound, toAppError } from "../errors.js";
 import type { WsClientFrame, WsErrorFrame, WsServerFrame } from "../protocol/ws-frames.js";
-import { planRun } from "../runs/plan-run.js";
+import { planRun, type PlannedRun } from "../runs/plan-run.js";
 import type { ActiveRun } from "../runs/run-service.js";
 import { CursorExpired } from "../store/event-store.js";
 import type { AppDeps } from "./app-deps.js";
@@ -92,19 +92,21 @@ export class WsSession {
 
   /** `run.create`: plan and start the run (as POST /v1/runs), acknowledge it, then stream it. */
   private async create(body: Record<string, unknown>, ids: { request_id?: string }): Promise<void> {
-    this.client.limiter.take(this.client.key);
-    const planned = await planRun(
-      body,
-      undefined,
-      this.deps.config,
-      this.deps.resolveTags,
-      this.socket.signal,
-    );
-    // A socket that left while the run was planned would own a run nobody reads: don't start it.
-    if (this.socket.closed) return;
-    this.deps.ws.assertRoom();
-    // No backpressure gate (unpaced): see README "Decisions", WebSocket runs.
-    const active = this.deps.runs.start(planned);
+    // Only a run that starts spends the client's budget (README, limits.max_runs_per_minute).
+    const slot = this.client.limiter.reserve(this.client.key);
+    let planned: PlannedRun;
+    let active: ActiveRun;
+    try {
+      planned = await planRun(body, undefined, this.deps.config, this.deps.resolveTags, this.socket.signal);
+      // A socket that left while the run was planned would own a run nobody reads: don't start it.
+      if (this.socket.closed) return;
+      this.deps.ws.assertRoom();
+      // No backpressure gate (unpaced): see README "Decisions", WebSocket runs.
+      active = this.deps.runs.start(planned);
+      slot.commit();
+    } finally {
+      slot.release();
+    }
     const { runId } = active;
     this.owned.set(runId, { active, cancelOnDisconnect: planned.plan.options.on_disconnect === "cancel" });
     void active.done.then(() => this.owned.delete(runId));

@@ -77,16 +77,17 @@ describe("errors before a stream starts (API.md §5)", () => {
 
   it("answers 429 rate_limited and 503 overloaded with Retry-After, before calling Letta", async () => {
     harness = await startHarness([scripted(1, "Held.", { faults: [{ kind: "hold", after_events: 1 }] })], {
-      limits: { max_runs_per_minute: 2, max_active_runs: 1 },
+      limits: { max_runs_per_minute: 1, max_active_runs: 1 },
+      auth: { tokens: ["tok-first", "tok-second"] },
     });
     const h = harness;
     const body = { message: "hi", agent_ids: [agentId(1)] };
-    expect((await h.post("/v1/runs", body)).status).toBe(202);
-    const busy = await h.post("/v1/runs", body);
+    expect((await h.post("/v1/runs", body, { authorization: "Bearer tok-first" })).status).toBe(202);
+    const limited = await h.post("/v1/runs", body, { authorization: "Bearer tok-first" });
+    await expectError(limited, 429, "rate_limited");
+    const busy = await h.post("/v1/runs", body, { authorization: "Bearer tok-second" });
     await expectError(busy, 503, "overloaded");
     expect(busy.headers.get("retry-after")).toBe("1");
-    const limited = await h.post("/v1/runs", body);
-    await expectError(limited, 429, "rate_limited");
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(h.sim.record.requests().filter((request) => request.kind === "message")).toHaveLength(1);
   });
