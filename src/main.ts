@@ -1,9 +1,7 @@
 #!/usr/bin/env node
-import { runCommand } from "./cli/run.js";
-import { serveCommand } from "./cli/serve.js";
-import { simulateCommand } from "./cli/simulate.js";
+import { parseCommandLine, readCommandLine } from "./cli/command-line.js";
 
-const USAGE = `Usage: letta-fanout <command>
+const USAGE = `Usage: letta-fanout [command] [options]
 
 Commands:
   serve [--config FILE]     Start the service (the default). Without a Letta URL configured
@@ -11,29 +9,56 @@ Commands:
   simulate [--port N]       Start only the Letta simulator.
   run (--panel NAME | --agent ID...) "message"
                             Send a message to a panel or agents on a running service and
-                            watch every answer (run --help for options).
-  help                      Show this text.`;
+                            watch every answer.
+  help                      Show this text.
 
-/** Entry point: the only place that reads process.env and argv. */
+Options:
+  -h, --help                Show this text (after a command: that command's options).
+  -v, --version             Print the version.`;
+
+/**
+ * The bin (`letta-fanout`), and the only place that reads process.env and argv. It is not the
+ * package's import entry (src/index.ts is): importing it runs a command.
+ */
 async function main(argv: string[]): Promise<void> {
   const [command = "serve", ...args] = argv;
+  // Each command loads only its own modules: `run` and `--help` need neither the server nor
+  // the simulator, and start faster without them.
   switch (command) {
-    case "serve":
+    case "serve": {
+      const { serveCommand } = await import("./cli/serve.js");
       return serveCommand(args, process.env);
-    case "simulate":
+    }
+    case "simulate": {
+      const { simulateCommand } = await import("./cli/simulate.js");
       return simulateCommand(args);
-    case "run":
+    }
+    case "run": {
+      const { runCommand } = await import("./cli/run.js");
       process.exitCode = await runCommand(args, process.env);
       return;
+    }
     case "help":
-    case "--help":
-    case "-h":
       console.log(USAGE);
       return;
-    default:
-      console.error(`Unknown command "${command}".\n\n${USAGE}`);
-      process.exit(2);
+    default: {
+      // Flags before any command: --help, --version, or a usage mistake.
+      const answer = command.startsWith("-")
+        ? readCommandLine(() => topLevelFlags(argv), undefined, USAGE)
+        : undefined;
+      if (typeof answer === "number") {
+        process.exitCode = answer;
+        return;
+      }
+      console.error(`letta-fanout: unknown command "${command}"\n\n${USAGE}`);
+      process.exitCode = 2;
+    }
   }
+}
+
+function topLevelFlags(argv: readonly string[]) {
+  const { values } = parseCommandLine(argv, {}, false);
+  return { help: values.help ?? false, version: values.version ?? false };
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -1,5 +1,8 @@
+import { parseCommandLine, type StandardFlags } from "./command-line.js";
+import { UsageError } from "./usage-error.js";
+
 /** What `letta-fanout run` was asked to do. */
-export interface RunArgs {
+export interface RunArgs extends StandardFlags {
   panel?: string;
   agents: string[];
   message: string;
@@ -20,42 +23,43 @@ Options:
   --url URL         the letta-fanout service (default $FANOUT_URL or http://127.0.0.1:8787)
   --token TOKEN     bearer token (default $FANOUT_TOKEN)
   --stream          print answers interleaved as they arrive, a line at a time
-  --json            print every event as one JSON line (NDJSON) and nothing else`;
+  --json            print every event as one JSON line (NDJSON) and nothing else
+  -h, --help        show this text
+  -v, --version     print the version
 
-/** A usage mistake: printed with the usage text, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
+Put -- before a message that starts with "-".`;
 
-/** Parses argv after `run`; `env` supplies FANOUT_URL and FANOUT_TOKEN. */
+const RUN_OPTIONS = {
+  panel: { type: "string" },
+  agent: { type: "string", multiple: true },
+  url: { type: "string" },
+  token: { type: "string" },
+  json: { type: "boolean" },
+  stream: { type: "boolean" },
+} as const;
+
+/**
+ * Parses argv after `run`; `env` supplies FANOUT_URL and FANOUT_TOKEN. With `--help` or
+ * `--version`, nothing else is checked.
+ *
+ * @throws UsageError for an unknown flag, a missing value, no message, or no (or both) of
+ * `--panel` and `--agent`.
+ */
 export function parseRunArgs(args: readonly string[], env: Record<string, string | undefined>): RunArgs {
+  const { values, positionals } = parseCommandLine(args, RUN_OPTIONS, true);
+  const token = values.token ?? (env.FANOUT_TOKEN || undefined);
   const parsed: RunArgs = {
-    agents: [],
-    message: "",
-    url: env.FANOUT_URL ?? "http://127.0.0.1:8787",
-    json: false,
-    stream: false,
+    ...(values.panel === undefined ? {} : { panel: values.panel }),
+    agents: values.agent ?? [],
+    message: positionals.join(" ").trim(),
+    url: values.url ?? (env.FANOUT_URL || "http://127.0.0.1:8787"),
+    ...(token === undefined ? {} : { token }),
+    json: values.json ?? false,
+    stream: values.stream ?? false,
+    help: values.help ?? false,
+    version: values.version ?? false,
   };
-  if (env.FANOUT_TOKEN) parsed.token = env.FANOUT_TOKEN;
-  const words: string[] = [];
-  for (let index = 0; index < args.length; index += 1) {
-    const arg = args[index] ?? "";
-    const value = () => {
-      const next = args[index + 1];
-      if (next === undefined || next.startsWith("--")) throw new UsageError(`${arg} needs a value.`);
-      index += 1;
-      return next;
-    };
-    if (arg === "--panel") parsed.panel = value();
-    else if (arg === "--agent") parsed.agents.push(value());
-    else if (arg === "--url") parsed.url = value();
-    else if (arg === "--token") parsed.token = value();
-    else if (arg === "--json") parsed.json = true;
-    else if (arg === "--stream") parsed.stream = true;
-    else if (arg.startsWith("--")) throw new UsageError(`Unknown option ${arg}.`);
-    else words.push(arg);
-  }
-  parsed.message = words.join(" ").trim();
+  if (parsed.help || parsed.version) return parsed;
   if (!parsed.message) throw new UsageError("Give the message to send, in quotes.");
   if ((parsed.panel === undefined) === (parsed.agents.length === 0)) {
     throw new UsageError("Give either --panel NAME or one or more --agent ID.");

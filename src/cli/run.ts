@@ -1,8 +1,9 @@
 import { createClient, FanoutError } from "../client/index.js";
 import type { RunRequest } from "../protocol/run-request.js";
 import { applyEvent, emptySnapshot } from "../protocol/run-snapshot.js";
+import { readCommandLine } from "./command-line.js";
 import { jsonView, plainView, streamView } from "./line-views.js";
-import { parseRunArgs, RUN_USAGE, UsageError, type RunArgs } from "./run-args.js";
+import { parseRunArgs, RUN_USAGE, type RunArgs } from "./run-args.js";
 import type { RunView } from "./run-view.js";
 import { ttyView } from "./tty-view.js";
 
@@ -12,18 +13,8 @@ import { ttyView } from "./tty-view.js";
  * usage mistake, 130 after Ctrl-C, which cancels the run first).
  */
 export async function runCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
-  if (args.includes("--help") || args.includes("-h")) {
-    process.stdout.write(`${RUN_USAGE}\n`);
-    return 0;
-  }
-  let options: RunArgs;
-  try {
-    options = parseRunArgs(args, env);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${RUN_USAGE}\n`);
-    return 2;
-  }
+  const options = readCommandLine(() => parseRunArgs(args, env), "run", RUN_USAGE);
+  if (typeof options === "number") return options;
   const client = createClient({ baseUrl: options.url, ...(options.token ? { token: options.token } : {}) });
   const body: RunRequest =
     options.panel === undefined

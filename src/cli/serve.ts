@@ -5,6 +5,8 @@ import { ConfigError, loadConfig, type Env } from "../config/index.js";
 import { createService } from "../create-service.js";
 import { createLog } from "../log.js";
 import { loadSimulatorAgents, startSimulator, type Simulator } from "../simulator/index.js";
+import { readCommandLine } from "./command-line.js";
+import { parseServeArgs, SERVE_USAGE } from "./serve-args.js";
 
 /**
  * `letta-fanout serve`: loads the config, starts the built-in simulator when no Letta URL is
@@ -12,10 +14,14 @@ import { loadSimulatorAgents, startSimulator, type Simulator } from "../simulato
  * lets running streams finish within `server.shutdown_grace_ms`, ends readers, and exits 0.
  */
 export async function serveCommand(args: string[], env: Env): Promise<void> {
-  const configPath = flag(args, "--config");
+  const parsed = readCommandLine(() => parseServeArgs(args), "serve", SERVE_USAGE);
+  if (typeof parsed === "number") {
+    process.exitCode = parsed;
+    return;
+  }
   let loaded;
   try {
-    loaded = await loadConfig({ path: configPath, env });
+    loaded = await loadConfig({ path: parsed.config, env });
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -84,10 +90,4 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   };
   process.once("SIGTERM", () => void stop("SIGTERM"));
   process.once("SIGINT", () => void stop("SIGINT"));
-}
-
-/** The value after `name` in argv, if present. */
-export function flag(args: string[], name: string): string | undefined {
-  const index = args.indexOf(name);
-  return index >= 0 ? args[index + 1] : undefined;
 }

@@ -6,6 +6,8 @@ import {
   startSimulator,
   type SimAgent,
 } from "../simulator/index.js";
+import { parseCommandLine, readCommandLine, type StandardFlags } from "./command-line.js";
+import { UsageError } from "./usage-error.js";
 
 const USAGE = `Usage: letta-fanout simulate [options]
 
@@ -17,21 +19,16 @@ Options:
   --agents FILE          Agents file (default: config/simulator.yaml of this package)
   --ping-interval-ms N   Keepalive ping after N ms of silence (default 20000, Letta's)
   --api-key K            Require "Authorization: Bearer K" on /v1 requests
-  --help                 Show this text`;
-
-/** A bad command line for `simulate`; the message says what is wrong. */
-export class SimulateUsageError extends Error {
-  override readonly name = "SimulateUsageError";
-}
+  -h, --help             Show this text
+  -v, --version          Print the version`;
 
 /** The parsed `simulate` command line. */
-export interface SimulateArgs {
+export interface SimulateArgs extends StandardFlags {
   readonly port: number;
   readonly host: string;
   readonly agentsFile: string;
   readonly pingIntervalMs: number | undefined;
   readonly apiKey: string | undefined;
-  readonly help: boolean;
 }
 
 /** The demo agents shipped with the package, found from `src/cli/` and `dist/src/cli/` alike. */
@@ -39,46 +36,42 @@ export function defaultAgentsFile(): string {
   return join(packageRoot(import.meta.url), "config", "simulator.yaml");
 }
 
-function integer(flag: string, text: string, min: number, max: number): number {
+function integer(flag: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
   const value = Number(text);
   if (!/^\d+$/.test(text) || value < min || value > max) {
-    throw new SimulateUsageError(`${flag} must be an integer from ${min} to ${max}, got "${text}"`);
+    throw new UsageError(`${flag} must be an integer from ${min} to ${max}, got "${text}"`);
   }
   return value;
 }
 
+const SIMULATE_OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  agents: { type: "string" },
+  "ping-interval-ms": { type: "string" },
+  "api-key": { type: "string" },
+} as const;
+
 /**
  * Parses `simulate` arguments (`--flag value` or `--flag=value`).
  *
- * @throws SimulateUsageError for an unknown flag, a missing value or a bad number.
+ * @throws UsageError for an unknown flag, a missing or empty value, or a bad number.
  */
 export function parseSimulateArgs(args: readonly string[]): SimulateArgs {
-  let port = 8283;
-  let host = "127.0.0.1";
-  let agentsFile: string | undefined;
-  let pingIntervalMs: number | undefined;
-  let apiKey: string | undefined;
-  let help = false;
-  for (let index = 0; index < args.length; index++) {
-    const arg = args[index] ?? "";
-    const equals = arg.indexOf("=");
-    const flag = arg.startsWith("--") && equals > 0 ? arg.slice(0, equals) : arg;
-    if (flag === "--help" || flag === "-h") {
-      help = true;
-      continue;
-    }
-    if (!["--port", "--host", "--agents", "--ping-interval-ms", "--api-key"].includes(flag)) {
-      throw new SimulateUsageError(`unknown option "${arg}"`);
-    }
-    const value = equals > 0 && arg.startsWith("--") ? arg.slice(equals + 1) : args[++index];
-    if (value === undefined || value === "") throw new SimulateUsageError(`${flag} needs a value`);
-    if (flag === "--port") port = integer(flag, value, 0, 65535);
-    else if (flag === "--host") host = value;
-    else if (flag === "--agents") agentsFile = value;
-    else if (flag === "--ping-interval-ms") pingIntervalMs = integer(flag, value, 1, 86_400_000);
-    else apiKey = value;
+  const { values } = parseCommandLine(args, SIMULATE_OPTIONS, false);
+  for (const [name, value] of Object.entries(values)) {
+    if (value === "") throw new UsageError(`--${name} needs a value`);
   }
-  return { port, host, agentsFile: agentsFile ?? defaultAgentsFile(), pingIntervalMs, apiKey, help };
+  return {
+    port: integer("--port", values.port, 0, 65535) ?? 8283,
+    host: values.host ?? "127.0.0.1",
+    agentsFile: values.agents ?? defaultAgentsFile(),
+    pingIntervalMs: integer("--ping-interval-ms", values["ping-interval-ms"], 1, 86_400_000),
+    apiKey: values["api-key"],
+    help: values.help ?? false,
+    version: values.version ?? false,
+  };
 }
 
 /** How {@link runSimulator} reports and when it stops. */
@@ -122,20 +115,14 @@ export async function runSimulator(args: SimulateArgs, options: RunSimulatorOpti
 
 /**
  * `letta-fanout simulate [--port N] [--host H] [--agents FILE] [--ping-interval-ms N] [--api-key K]`:
- * runs only the Letta simulator until SIGINT or SIGTERM. A bad flag exits with status 2, a bad
- * agents file with status 1, each with a message saying what to fix.
+ * runs only the Letta simulator until SIGINT or SIGTERM. `--help` and `--version` answer and
+ * exit 0; a bad flag exits with status 2, a bad agents file with status 1, each with a message
+ * saying what to fix.
  */
 export async function simulateCommand(args: string[]): Promise<void> {
-  let parsed: SimulateArgs;
-  try {
-    parsed = parseSimulateArgs(args);
-  } catch (error) {
-    if (!(error instanceof SimulateUsageError)) throw error;
-    console.error(`letta-fanout simulate: ${error.message}\n\n${USAGE}`);
-    process.exit(2);
-  }
-  if (parsed.help) {
-    console.log(USAGE);
+  const parsed = readCommandLine(() => parseSimulateArgs(args), "simulate", USAGE);
+  if (typeof parsed === "number") {
+    process.exitCode = parsed;
     return;
   }
   const controller = new AbortController();

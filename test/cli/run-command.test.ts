@@ -1,13 +1,11 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { FanoutEvent } from "../../src/protocol/events.js";
 import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
+import { MAIN, runCli } from "../helpers/run-node.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-const MAIN = fileURLToPath(new URL("../../dist/src/main.js", import.meta.url));
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -16,19 +14,11 @@ afterEach(async () => {
 });
 
 /** Runs the real binary (built by test/global-setup.ts) with piped, non-TTY output. */
-function cli(args: string[], onStart?: (child: ReturnType<typeof spawn>) => void) {
-  const child = spawn(process.execPath, [MAIN, ...args], {
+function cli(args: string[], onStart?: (child: ChildProcess) => void) {
+  return runCli(args, {
     env: { ...process.env, FANOUT_URL: "", FANOUT_TOKEN: "" },
-    stdio: ["ignore", "pipe", "pipe"],
+    ...(onStart ? { onStart } : {}),
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  onStart?.(child);
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
-    child.on("close", (code) => resolve({ code, stdout, stderr })),
-  );
 }
 
 describe("letta-fanout run", () => {
