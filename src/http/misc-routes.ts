@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import { notFound } from "../errors.js";
+import { ownValue } from "../own-value.js";
 import type { AppDeps } from "./app-deps.js";
 import { readCursor } from "./cursor.js";
 import { firehoseReader } from "./log-readers.js";
@@ -23,7 +24,7 @@ export function miscRoutes(deps: AppDeps): Hono {
 
   app.get("/panels/:name", (c) => {
     const name = c.req.param("name");
-    const panel = deps.config.panels[name];
+    const panel = ownValue(deps.config.panels, name);
     if (!panel) throw notFound(`No panel named "${name}".`);
     return c.json({ name, ...panel });
   });

@@ -5,6 +5,7 @@ import { resolveAgentOptions, type AgentOptionsInput } from "../protocol/agent-o
 import { resolveRunOptions } from "../protocol/run-options.js";
 import { PanelRunRequest, RunRequest } from "../protocol/run-request.js";
 import { zodDetails } from "../protocol/zod-details.js";
+import { ownValue } from "../own-value.js";
 
 /** Finds agents by Letta tags (panels that select agents by tag). */
 export type TagResolver = (
@@ -36,7 +37,7 @@ export async function planRun(
   if (!parsed.success) throw validationError(zodDetails(parsed.error));
   const request = parsed.data as RunRequest;
   const panelName = panelFromPath ?? request.panel;
-  const panel = panelName === undefined ? undefined : config.panels[panelName];
+  const panel = panelName === undefined ? undefined : ownValue(config.panels, panelName);
   if (panelName !== undefined && !panel) {
     const known = Object.keys(config.panels).join(", ") || "none configured";
     if (panelFromPath !== undefined)
@@ -72,7 +73,8 @@ export async function planRun(
       message: `${agents.length} agents is more than limits.max_agents_per_run (${limit})`,
     });
   }
-  for (const id of Object.keys(request.agents ?? {})) {
+  // The keys as sent: zod leaves a `__proto__` key out of a record, and it is no agent of the run either.
+  for (const id of Object.keys((body as { agents?: object }).agents ?? {})) {
     if (!agents.some((agent) => agent.agentId === id)) {
       details.push({ path: `agents.${id}`, message: "is not an agent of this run" });
     }
@@ -105,7 +107,7 @@ export async function planRun(
           defaultLayers[1],
           panelLayer,
           defaultLayers[2],
-          request.agents?.[agentId],
+          request.agents === undefined ? undefined : ownValue(request.agents, agentId),
         ),
       })),
     },

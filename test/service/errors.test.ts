@@ -121,4 +121,29 @@ describe("errors before a stream starts (API.md §5)", () => {
     // The key did reach Letta: the simulator requires it.
     expect(harness.sim.record.requests(agentId(2)).length).toBeGreaterThan(0);
   });
+
+  it("treats names of Object.prototype like any unknown panel: 404 by path, 422 in a body", async () => {
+    harness = await startHarness([scripted(1, "Never sent.")], {
+      panels: { solo: { agents: [{ id: agentId(1) }] } },
+    });
+    const h = harness;
+    for (const name of ["constructor", "__proto__", "toString", "hasOwnProperty", "valueOf"]) {
+      await expectError(await fetch(`${h.url}/v1/panels/${name}`), 404, "not_found");
+      await expectError(await h.post(`/v1/panels/${name}/runs`, { message: "hi" }), 404, "not_found");
+      const inBody = await expectError(
+        await h.post("/v1/runs", { message: "hi", panel: name }),
+        422,
+        "validation_failed",
+      );
+      expect(inBody.error.details?.map((detail) => detail.path)).toEqual(["panel"]);
+    }
+    // An agent override keyed by a prototype name is no agent of the run, never a prototype lookup.
+    for (const key of ["__proto__", "constructor", "toString"]) {
+      const overrides = `{"message":"hi","agent_ids":["${agentId(1)}"],"agents":{"${key}":{"raw":true}}}`;
+      const bad = await expectError(await h.post("/v1/runs", overrides), 422, "validation_failed");
+      expect(bad.error.details?.map((detail) => detail.path)).toEqual([`agents.${key}`]);
+    }
+    expect((await fetch(`${h.url}/v1/panels/solo`)).status).toBe(200);
+    expect(h.sim.record.requests().filter((request) => request.kind === "message")).toHaveLength(0);
+  });
 });
