@@ -69,7 +69,18 @@ export function runRoutes(deps: AppDeps): Hono {
     if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
       throw validationError([{ path: "limit", message: "must be a whole number from 1 to 100" }]);
     }
-    const runs = await deps.store.listRuns(limit, c.req.query("after"));
+    const after = c.req.query("after");
+    const runs = await deps.store.listRuns(limit, after);
+    // A run the store does not hold would list from the newest, as if the client started over.
+    // Asked after listing, so a run that expired in between is refused too, never paged past.
+    if (after !== undefined && !(await deps.store.hasRun(after))) {
+      throw validationError([
+        {
+          path: "after",
+          message: `no run ${after} (it never existed, or passed retention): list again without after`,
+        },
+      ]);
+    }
     const last = runs.at(-1);
     return c.json({ runs, next_after: runs.length === limit && last ? last.run_id : null });
   });

@@ -146,4 +146,21 @@ describe("errors before a stream starts (API.md §5)", () => {
     expect((await fetch(`${h.url}/v1/panels/solo`)).status).toBe(200);
     expect(h.sim.record.requests().filter((request) => request.kind === "message")).toHaveLength(0);
   });
+
+  it("refuses GET /v1/runs?after= naming a run it does not hold, instead of listing from the newest", async () => {
+    harness = await startHarness([scripted(1, "One.")]);
+    const h = harness;
+    const created = await h.post("/v1/runs", { message: "hi", agent_ids: [agentId(1)] });
+    const { run_id } = (await created.json()) as { run_id: string };
+    expect((await fetch(`${h.url}/v1/runs?after=${run_id}`)).status).toBe(200);
+    for (const after of ["fr-00000000-0000-4000-8000-000000000000", "nope", ""]) {
+      const refused = await expectError(
+        await fetch(`${h.url}/v1/runs?after=${after}`),
+        422,
+        "validation_failed",
+      );
+      expect(refused.error.details?.map((detail) => detail.path)).toEqual(["after"]);
+      expect(refused.error.message).toContain("list again without after");
+    }
+  });
 });
