@@ -29,8 +29,8 @@ export interface RunEventStreamInit {
 }
 
 /**
- * The events of one run, from its start (or a cursor) to `run.completed`, across reconnects.
- * Every event is validated; `seq` is checked gapless (a gap is a FanoutError `sequence_gap`),
+ * The events of one run, from its start (or a cursor) to `run.completed`, across reconnects;
+ * a `204 No Content` (the cursor is at or past the end of a finished run) ends it at once. Every event is validated; `seq` is checked gapless (a gap is a FanoutError `sequence_gap`),
  * and events already yielded are skipped, so a reconnect never repeats or loses one. When the
  * connection breaks, or ends before `run.completed`, it reconnects to
  * `GET /v1/runs/{id}/events` with `Last-Event-ID` = the last cursor, with exponential backoff
@@ -94,6 +94,11 @@ export class RunEventStream implements AsyncIterable<FanoutEvent> {
       try {
         connection = this.opened ?? (await this.connect());
         this.opened = undefined;
+        if (connection.response.status === 204) {
+          // The cursor is at or past the end of a finished run (API.md §3): nothing more.
+          this.finished = true;
+          return;
+        }
         let progressed = false;
         for await (const message of readSse(assertEventStream(connection.response), parser)) {
           if (message.type === "error") throw readerError(message);
@@ -153,9 +158,10 @@ export class RunEventStream implements AsyncIterable<FanoutEvent> {
   }
 
   /**
-   * The service ends a run's stream only after `run.completed`, so a clean end without it is a
-   * cut connection, unless the reader started past the end: a cursor after `run.completed`
-   * gets an empty stream. The snapshot tells the two apart.
+   * The service ends a run's stream only after `run.completed` (a reader whose cursor is past
+   * the end gets `204 No Content` instead of a stream), so a clean end without it is a cut
+   * connection, unless the service predates that 204 and sent an empty stream. The snapshot
+   * tells the two apart.
    */
   private async endedWithNothingMore(progressed: boolean): Promise<boolean> {
     try {

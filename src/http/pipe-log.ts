@@ -30,8 +30,10 @@ export async function pipeLog(
 }
 
 /**
- * Answers a reader route: 410 now if the cursor is already past retention (a JSON error is
- * still possible before the stream starts), else opens the SSE response and pipes the log.
+ * Answers a reader route before the stream starts, while a plain answer is still possible: 410
+ * if the log cannot be read from the cursor (past retention, or never issued), `204 No Content`
+ * if the log has ended at or before it (nothing will ever come; a standard EventSource stops
+ * reconnecting on a 204, API.md §3), else opens the SSE response and pipes the log.
  */
 export async function serveLog(
   c: Context,
@@ -40,12 +42,14 @@ export async function serveLog(
   after: number,
   onError: (message: string, error: unknown) => void,
 ): Promise<Response> {
+  let ended: boolean;
   try {
-    await log.read(after, 0);
+    ({ ended } = await log.read(after, 0));
   } catch (error) {
     if (error instanceof CursorExpired) throw cursorGone(error);
     throw error;
   }
+  if (ended) return c.body(null, 204);
   void pipeLog(hub.start(c), log, after, onError);
   return RESPONSE_ALREADY_SENT;
 }

@@ -3,7 +3,8 @@ import type { StoredEvent } from "./event-store.js";
 /**
  * An append-only list of events with a cap: past `max` events the oldest are dropped (in
  * chunks, so dropping stays cheap), and readers learn whether their cursor is still covered.
- * Positions are 1-based and never reused; `dropped` of them are gone.
+ * Positions start after `base` (the first event is `base + 1`) and are never reused; `dropped`
+ * of them are gone.
  */
 export class EventLog {
   private items: StoredEvent[] = [];
@@ -12,16 +13,19 @@ export class EventLog {
   private notifyScheduled = false;
   ended = false;
 
-  constructor(private readonly max: number) {}
+  constructor(
+    private readonly max: number,
+    private readonly base = 0,
+  ) {}
 
-  /** Position of the last event. */
+  /** Position of the last event (`base` while there is none). */
   get head(): number {
-    return this.dropped + this.items.length;
+    return this.base + this.dropped + this.items.length;
   }
 
   /** The oldest cursor from which reading still loses nothing. */
   get oldestCursor(): number {
-    return this.dropped;
+    return this.base + this.dropped;
   }
 
   push(event: StoredEvent): void {
@@ -34,10 +38,14 @@ export class EventLog {
     this.wake();
   }
 
-  /** Events after position `after` (at most `max`), or undefined if some of them were dropped. */
+  /**
+   * Events after position `after` (at most `max`), or undefined when `after` is not a position
+   * of this log to read from: some events after it were dropped, or it lies beyond the head (this
+   * log never issued it).
+   */
   after(after: number, max: number): StoredEvent[] | undefined {
-    if (after < this.dropped) return undefined;
-    const start = after - this.dropped;
+    if (after < this.oldestCursor || after > this.head) return undefined;
+    const start = after - this.oldestCursor;
     return this.items.slice(start, start + max);
   }
 

@@ -12,7 +12,7 @@ export interface StoredEvent {
   readonly json: string;
   /** The whole SSE frame for run readers (`id:` is the run cursor), encoded once at append. */
   readonly frame: Buffer;
-  /** Position in the firehose of all runs (`GET /v1/events`). */
+  /** Position in the firehose of all runs (`GET /v1/events`); the store chooses where they start. */
   readonly global: number;
 }
 
@@ -28,12 +28,24 @@ export interface ReadBatch {
   ended: boolean;
 }
 
-/** The cursor points before the oldest event still kept (API.md §2: 410). */
+/**
+ * The cursor cannot be read from (API.md §2 and §3: 410 `cursor_expired`): it points before the
+ * oldest event still kept, or it is one this store never issued, e.g. from before a restart.
+ */
 export class CursorExpired extends Error {
   override readonly name = "CursorExpired";
-  constructor(readonly oldestCursor: string) {
-    super(
-      `That cursor is older than the events this service keeps; the oldest cursor kept is ${oldestCursor}.`,
+  constructor(
+    readonly oldestCursor: string,
+    message = `That cursor is older than the events this service keeps; the oldest cursor kept is ${oldestCursor}.`,
+  ) {
+    super(message);
+  }
+
+  /** A cursor beyond anything the log issued: from another life of the store, or made up. */
+  static notIssued(oldestCursor: string): CursorExpired {
+    return new CursorExpired(
+      oldestCursor,
+      `This service never issued that cursor (it may be from before a restart); the oldest cursor kept is ${oldestCursor}. Read again without a cursor.`,
     );
   }
 }
@@ -51,11 +63,22 @@ export interface EventStore {
   /** Stamps `run_id`, `seq` and `ts`, encodes the event once, and keeps it. */
   append(runId: string, draft: EventDraft): StoredEvent;
   hasRun(runId: string): Promise<boolean>;
-  /** Events with seq > `after`, at most `max`. Throws CursorExpired. */
+  /**
+   * Events with seq > `after`, at most `max`; `ended` once the run has ended and they reach its
+   * last event (so a cursor at or past the end of an ended run reads `{ events: [], ended: true }`).
+   * Throws CursorExpired when retention dropped events after `after`, or when the run is still
+   * going and `after` is beyond its last seq: a cursor this log never issued.
+   */
   readRun(runId: string, after: number, max: number): Promise<ReadBatch>;
   /** Resolves when the run has an event after `after`, or has ended, or `signal` aborts. */
   waitRun(runId: string, after: number, signal: AbortSignal): Promise<void>;
-  /** Firehose events with global position > `after`. Throws CursorExpired. */
+  /**
+   * Firehose events with global position > `after`. Throws CursorExpired when retention dropped
+   * events after `after`, or when this store cannot have issued `after` (beyond its head, or
+   * from another life of a store that does not outlive its process). The store decides which
+   * positions it issued: the memory store starts each life at a base above every earlier one's
+   * positions; a shared store (Redis) keeps its positions across restarts.
+   */
   readFirehose(after: number, max: number): Promise<ReadBatch>;
   waitFirehose(after: number, signal: AbortSignal): Promise<void>;
   /** The latest global position (a new firehose reader starts after it). */

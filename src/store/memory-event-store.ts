@@ -32,9 +32,19 @@ interface RunEntry {
 const SWEEP_MS = 30_000;
 
 /**
+ * Firehose positions per millisecond of the store's start time. Each life of the store starts
+ * its positions at `start ms × 1000`, so every cursor of an earlier life (which would have had
+ * to issue more than a million events per second to catch up) is below the oldest one kept and
+ * gets 410, like an expired cursor, instead of an endless wait for a position nobody will reach.
+ * Positions stay safe integers (16 digits) until the year 2255.
+ */
+const FIREHOSE_POSITIONS_PER_MS = 1000;
+
+/**
  * The single-process run log (config `store: memory`). Holds each run's encoded events and its
  * folded snapshot; drops runs `run_ttl_s` after they end and the oldest ended runs beyond
- * `max_runs`.
+ * `max_runs`. Nothing outlives the process: a firehose cursor from before a restart is refused
+ * (see FIREHOSE_POSITIONS_PER_MS), and the runs it named are gone (404).
  */
 export class MemoryEventStore implements EventStore {
   private readonly runs = new Map<string, RunEntry>();
@@ -45,7 +55,10 @@ export class MemoryEventStore implements EventStore {
     private readonly retention: RetentionOptions,
     private readonly now: () => number = Date.now,
   ) {
-    this.firehose = new EventLog(retention.max_firehose_events);
+    this.firehose = new EventLog(
+      retention.max_firehose_events,
+      Math.floor(now()) * FIREHOSE_POSITIONS_PER_MS,
+    );
     this.sweeper = setInterval(() => this.sweep(), Math.min(SWEEP_MS, retention.run_ttl_s * 1000)).unref();
   }
 
@@ -91,8 +104,10 @@ export class MemoryEventStore implements EventStore {
   readRun(runId: string, after: number, max: number): Promise<ReadBatch> {
     const log = this.runs.get(runId)?.log;
     if (!log) return Promise.reject(new CursorExpired("0"));
+    // At or past the end of an ended run: nothing more will ever come (API.md §3: 204).
+    if (log.ended && after >= log.head) return Promise.resolve({ events: [], ended: true });
     const events = log.after(after, max);
-    if (!events) return Promise.reject(new CursorExpired(String(log.oldestCursor)));
+    if (!events) return Promise.reject(cursorOutside(log, after));
     const last = events.at(-1);
     return Promise.resolve({ events, ended: log.ended && (last?.seq ?? after) >= log.head });
   }
@@ -103,7 +118,7 @@ export class MemoryEventStore implements EventStore {
 
   readFirehose(after: number, max: number): Promise<ReadBatch> {
     const events = this.firehose.after(after, max);
-    if (!events) return Promise.reject(new CursorExpired(String(this.firehose.oldestCursor)));
+    if (!events) return Promise.reject(cursorOutside(this.firehose, after));
     return Promise.resolve({ events, ended: false });
   }
 
@@ -158,4 +173,10 @@ function summarize(run: RunEntry): RunSummary {
     panel: run.meta.panel,
     agents: Object.keys(snapshot.agents).length,
   };
+}
+
+/** Why `log` cannot be read after `after`: retention dropped what follows, or it never got there. */
+function cursorOutside(log: EventLog, after: number): CursorExpired {
+  const oldest = String(log.oldestCursor);
+  return after > log.head ? CursorExpired.notIssued(oldest) : new CursorExpired(oldest);
 }

@@ -111,6 +111,23 @@ describe("client.runs.events", () => {
     expect(await collect(client.runs.events(run.runId, { after: run.lastCursor() }))).toEqual([]);
   });
 
+  it("ends at once, without an error or another request, when the service answers 204 at the end of a finished run", async () => {
+    harness = await startHarness([scripted(1, ANSWERS[0] ?? "")]);
+    const recorder = recordingFetch();
+    const client = createClient({ baseUrl: harness.url, fetch: recorder.fetch });
+    const run = await client.runs.create({ message: "go", agent_ids: [agentId(1)] });
+    const all = await collect(run);
+    for (const after of [String(all.length), String(all.length + 3)]) {
+      recorder.requests.length = 0;
+      const rest = client.runs.events(run.runId, { after });
+      expect(await collect(rest)).toEqual([]);
+      expect(rest.lastCursor()).toBe(after);
+      expect(recorder.requests).toMatchObject([
+        { method: "GET", url: `${harness.url}/v1/runs/${run.runId}/events`, lastEventId: after },
+      ]);
+    }
+  });
+
   it("continues after the last event when a loop is left and entered again", async () => {
     harness = await startHarness([scripted(1, LONG, { faults: [{ kind: "hold", after_events: 6 }] })]);
     const h = harness;

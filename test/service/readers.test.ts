@@ -28,7 +28,8 @@ describe("GET /v1/runs/{id}/events", () => {
     harness = await startHarness(ANSWERS.map((answer, index) => scripted(index + 1, answer)));
     const h = harness;
     const { runId, events: all } = await finishedRun(h);
-    for (let cursor = 0; cursor <= all.length; cursor += 1) {
+    // (At the end, a finished run answers 204: see cursors.test.ts.)
+    for (let cursor = 0; cursor < all.length; cursor += 1) {
       const rest = await readEvents(await events(h, runId, { headers: { "last-event-id": String(cursor) } }));
       expect(rest.map((event) => event.seq)).toEqual(all.slice(cursor).map((event) => event.seq));
     }
