@@ -1,8 +1,8 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
 import { FanoutConfig } from "../src/config/index.js";
 import { createService } from "../src/create-service.js";
+import { startServer } from "../src/http/start-server.js";
 import { createProcessProbe } from "./process-probe.js";
 import { createRawNodeRelay } from "./raw-node-relay.js";
 import type { TargetKind, TargetRpc } from "./rpc-protocol.js";
@@ -43,8 +43,12 @@ async function listen(kind: TargetKind, upstreamUrl: string): Promise<Server> {
       }
     },
   });
-  const server = serve({ fetch: service.app.fetch, hostname: "127.0.0.1", port: 0 }) as Server;
-  await new Promise<void>((resolve) => server.once("listening", resolve));
+  const { server } = await startServer(service, {
+    host: "127.0.0.1",
+    port: 0,
+    headersTimeoutMs: config.server.headers_timeout_ms,
+    requestTimeoutMs: config.server.request_timeout_ms,
+  });
   return server;
 }
 

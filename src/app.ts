@@ -27,14 +27,13 @@ export function createApp(deps: AppDeps): Hono {
   }
 
   app.get("/healthz", (c) => c.json({ status: "ok" }));
+  // Public, so it names which dependency failed and how (e.g. `http_401`), never upstream text.
+  // A stopping instance is not ready from the first moment, so balancers move traffic away.
   app.get("/readyz", async (c) => {
-    try {
-      await deps.checkUpstream(AbortSignal.timeout(5_000));
-      return c.json({ status: "ready", upstream: "ok", store: "ok" });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : "unreachable";
-      return c.json({ status: "not_ready", upstream: message, store: "ok" }, 503);
-    }
+    if (deps.runs.stopping) return c.json({ status: "shutting_down" }, 503);
+    const upstream = await deps.checkUpstream(AbortSignal.timeout(5_000));
+    const status = upstream === "ok" ? "ready" : "not_ready";
+    return c.json({ status, upstream, store: "ok" }, upstream === "ok" ? 200 : 503);
   });
 
   app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));

@@ -14,6 +14,7 @@ import { MemoryEventStore } from "./store/memory-event-store.js";
 import { createLettaAgentSource } from "./upstream/letta/letta-agent-source.js";
 import { createLettaClient } from "./upstream/letta/create-letta-client.js";
 import { listAgentsByTags } from "./upstream/letta/list-agents-by-tags.js";
+import { probeLetta } from "./upstream/letta/probe-letta.js";
 
 export interface ServiceOptions {
   config: FanoutConfig;
@@ -88,9 +89,7 @@ export function createService(options: ServiceOptions): Service {
     runLimiter: new RunRateLimiter(config.limits.max_runs_per_minute),
     resolveTags,
     metrics: () => metrics.registry.render(),
-    checkUpstream: async (signal) => {
-      await client.health({ signal, maxRetries: 0 });
-    },
+    checkUpstream: (signal) => probeLetta(client, signal),
     log: options.log,
   });
   return {

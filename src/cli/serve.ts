@@ -1,8 +1,6 @@
-import { serve } from "@hono/node-server";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { ConfigError, loadConfig, type Env } from "../config/index.js";
 import { createService } from "../create-service.js";
+import { startServer } from "../http/start-server.js";
 import { createLog } from "../log.js";
 import { loadSimulatorAgents, startSimulator, type Simulator } from "../simulator/index.js";
 import { readCommandLine } from "./command-line.js";
@@ -49,6 +47,8 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
       host: "127.0.0.1",
       port: 0,
       pingIntervalMs: config.simulator.ping_interval_ms,
+      runTtlMs: config.simulator.run_ttl_s * 1000,
+      maxRunLogs: config.simulator.max_run_logs,
     });
     baseUrl = simulator.url;
     console.log(
@@ -58,17 +58,12 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   }
 
   const service = createService({ config, baseUrl, apiKey, authTokens, log });
-  const server = serve({
-    fetch: service.app.fetch,
-    hostname: config.server.host,
+  const { port, stop: stopServer } = await startServer(service, {
+    host: config.server.host,
     port: config.server.port,
-    websocket: service.websocket,
+    headersTimeoutMs: config.server.headers_timeout_ms,
+    requestTimeoutMs: config.server.request_timeout_ms,
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("listening", resolve);
-    server.once("error", reject);
-  });
-  const { port } = server.address() as AddressInfo;
   const shown =
     config.server.host === "0.0.0.0" || config.server.host === "::" ? "localhost" : config.server.host;
   console.log(`letta-fanout listening on http://${shown}:${port}`);
@@ -81,9 +76,7 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
     if (stopping) return;
     stopping = true;
     console.log(`${signal}: shutting down (grace ${config.server.shutdown_grace_ms} ms)…`);
-    server.close();
-    await service.shutdown(config.server.shutdown_grace_ms);
-    (server as Server).closeAllConnections();
+    await stopServer(config.server.shutdown_grace_ms);
     await simulator?.close();
     console.log("Stopped.");
     process.exit(0);

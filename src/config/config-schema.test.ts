@@ -31,6 +31,12 @@ describe("FanoutConfig", () => {
     ]);
   });
 
+  it("rejects a headers timeout longer than the request timeout that contains it", () => {
+    expect(problems({ server: { headers_timeout_ms: 20_000, request_timeout_ms: 5_000 } })).toEqual([
+      { path: "server.headers_timeout_ms", message: "must not exceed request_timeout_ms (5000)" },
+    ]);
+  });
+
   it("rejects the same agent id twice in one panel, at the repeat", () => {
     const agents = [{ id: ANALYST }, { id: POET }, { id: ANALYST, label: "again" }];
     expect(problems({ panels: { duo: { agents } } })).toEqual([

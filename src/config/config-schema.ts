@@ -56,6 +56,26 @@ const Server = z
     shutdown_grace_ms: count(0, DAY_MS)
       .default(10_000)
       .describe("On SIGTERM, how long running streams may finish before they are closed."),
+    headers_timeout_ms: count(100, 600_000)
+      .default(10_000)
+      .describe("How long a client may take to send a request's headers before it gets 408."),
+    request_timeout_ms: count(100, 3_600_000)
+      .default(30_000)
+      .describe(
+        "How long a client may take to send a whole request (headers and body) before it gets 408. " +
+          "Responses are not bounded: event streams and WebSockets run as long as they need.",
+      ),
+  })
+  .check((ctx) => {
+    // Node refuses a headers timeout longer than the request timeout that contains it.
+    if (ctx.value.headers_timeout_ms > ctx.value.request_timeout_ms) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["headers_timeout_ms"],
+        message: `must not exceed request_timeout_ms (${ctx.value.request_timeout_ms})`,
+        input: ctx.value.headers_timeout_ms,
+      });
+    }
   })
   .describe("The HTTP server.");
 
@@ -160,6 +180,14 @@ const Simulator = z
     ping_interval_ms: count(1, 3_600_000)
       .default(20_000)
       .describe("How often the simulator pings idle streams."),
+    run_ttl_s: count(1, 10_800)
+      .default(600)
+      .describe(
+        "How long a background run stays resumable in the simulator (Letta keeps 3 h; a demo needs minutes).",
+      ),
+    max_run_logs: count(1, 100_000)
+      .default(200)
+      .describe("Finished background runs whose chunk logs the simulator keeps; older ones are freed first."),
   })
   .describe("The built-in Letta simulator, used when no upstream base_url is configured.");
 

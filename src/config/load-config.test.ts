@@ -19,7 +19,13 @@ describe("loadConfig", () => {
     expect(loaded.authTokens).toEqual([]);
     expect(loaded.config).toEqual({
       upstream: { base_url: null, api_key_env: "LETTA_API_KEY", request_timeout_ms: 60_000 },
-      server: { host: "127.0.0.1", port: 8787, shutdown_grace_ms: 10_000 },
+      server: {
+        host: "127.0.0.1",
+        port: 8787,
+        shutdown_grace_ms: 10_000,
+        headers_timeout_ms: 10_000,
+        request_timeout_ms: 30_000,
+      },
       defaults: {},
       panels: {},
       store: "memory",
@@ -42,7 +48,12 @@ describe("loadConfig", () => {
       compression: { enabled: true, gzip_level: 1, brotli_quality: 4, max_compressed_readers: 256 },
       sse: { ping_interval_ms: 15_000, retry_ms: 2000 },
       // Beside the default config, even though that file does not exist.
-      simulator: { agents_file: join(dir.path, "simulator.yaml"), ping_interval_ms: 20_000 },
+      simulator: {
+        agents_file: join(dir.path, "simulator.yaml"),
+        ping_interval_ms: 20_000,
+        run_ttl_s: 600,
+        max_run_logs: 200,
+      },
     });
   });
 
@@ -107,7 +118,13 @@ describe("loadConfig", () => {
       },
     });
     expect(config.upstream.base_url).toBe("http://localhost:8283");
-    expect(config.server).toEqual({ host: "::", port: 0, shutdown_grace_ms: 10_000 });
+    expect(config.server).toEqual({
+      host: "::",
+      port: 0,
+      shutdown_grace_ms: 10_000,
+      headers_timeout_ms: 10_000,
+      request_timeout_ms: 30_000,
+    });
     expect(config.store).toBe("rediss://:pw@cache.example.com:6380/2");
   });
 

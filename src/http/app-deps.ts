@@ -2,6 +2,7 @@ import type { FanoutConfig } from "../config/index.js";
 import type { TagResolver } from "../runs/plan-run.js";
 import type { RunService } from "../runs/run-service.js";
 import type { EventStore } from "../store/event-store.js";
+import type { DependencyState } from "../upstream/letta/probe-letta.js";
 import type { RunRateLimiter } from "./run-rate-limiter.js";
 import type { SseHub } from "./sse-hub.js";
 import type { WsHub } from "./ws-hub.js";
@@ -19,8 +20,8 @@ export interface AppDeps {
   /** `limits.max_runs_per_minute`: one budget per client for POST /v1/runs and WebSocket run.create. */
   runLimiter: RunRateLimiter;
   resolveTags: TagResolver;
-  /** Resolves if the upstream Letta answers; rejects with a safe message otherwise. */
-  checkUpstream: (signal: AbortSignal) => Promise<void>;
+  /** How the upstream Letta answers a health probe: `ok`, `http_<status>`, `timeout`, `unreachable`. */
+  checkUpstream: (signal: AbortSignal) => Promise<DependencyState>;
   /** The Prometheus exposition text of `/metrics`. */
   metrics: () => string;
   /** Logs without secrets: messages are ours, errors are logged by class and message only. */

@@ -1,6 +1,6 @@
 import type { Context } from "hono";
 import type { HttpBindings } from "@hono/node-server";
-import { readersFull } from "../errors.js";
+import { overloaded, readersFull } from "../errors.js";
 import { createCompressor, negotiateEncoding, type CompressionOptions } from "./compression.js";
 import { SseWriter } from "./sse-writer.js";
 
@@ -23,6 +23,7 @@ export class SseHub {
   private readonly open = new Set<SseWriter>();
   private compressed = 0;
   private onEmpty: (() => void) | undefined;
+  private closing = false;
 
   constructor(private readonly options: SseHubOptions) {}
 
@@ -30,8 +31,12 @@ export class SseHub {
     return this.open.size;
   }
 
-  /** Throws 503 `overloaded` when this instance already serves `limits.max_readers` readers. */
+  /**
+   * Throws 503 `overloaded` when this instance already serves `limits.max_readers` readers, or
+   * is ending its readers (shutdown): a reader that came now would be cut at once.
+   */
   ensureRoom(): void {
+    if (this.closing) throw overloaded("The service is shutting down; reconnect to another instance.");
     const readers = this.open.size + (this.options.otherReaders?.() ?? 0);
     if (readers >= this.options.maxReaders) {
       throw readersFull(readers);
@@ -80,6 +85,7 @@ export class SseHub {
    * that already ended get `settleMs` to write their last events and close on their own first.
    */
   async shutdown(settleMs = 1_000): Promise<void> {
+    this.closing = true;
     if (this.open.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {

@@ -36,6 +36,11 @@ export class RunService {
 
   constructor(private readonly options: RunServiceOptions) {}
 
+  /** True from the moment shutdown begins: new runs are refused and `/readyz` says so. */
+  get stopping(): boolean {
+    return !this.accepting;
+  }
+
   /**
    * Starts a planned run. With `paced`, the run's own stream will report what it delivered
    * (backpressure), counted from the very first event. Throws 503 `overloaded` past

@@ -78,14 +78,20 @@ const MAX_FINISHED_RUNS = 10_000;
 
 /**
  * The runs of the simulator, in creation order. Background chunk logs are freed when the run's
- * TTL passes (Letta's Redis streams expire after 3 h, letta-wire §1.3).
+ * TTL passes (Letta's Redis streams expire after 3 h, letta-wire §1.3), and, so that a demo that
+ * runs for hours stays small, once more than `maxRunLogs` finished runs keep one (oldest first).
  */
 export class RunStore {
   private readonly runs = new Map<string, SimRun>();
   private readonly expiryTimers = new Set<NodeJS.Timeout>();
+  /** Finished background runs that still hold their chunk log, oldest first. */
+  private readonly finishedLogs = new Set<SimRun>();
   private finished = 0;
 
-  constructor(private readonly ttlMs: number) {}
+  constructor(
+    private readonly ttlMs: number,
+    private readonly maxRunLogs = Number.POSITIVE_INFINITY,
+  ) {}
 
   /** Creates a run in status `created`. */
   create(agentId: string, background: boolean): SimRun {
@@ -110,8 +116,7 @@ export class RunStore {
   scheduleExpiry(run: SimRun): void {
     const timer = setTimeout(() => {
       this.expiryTimers.delete(timer);
-      run.log?.expire();
-      run.log = null;
+      this.freeLog(run);
     }, this.ttlMs);
     timer.unref();
     this.expiryTimers.add(timer);
@@ -137,7 +142,21 @@ export class RunStore {
     const first = producer?.firstEventAt ?? null;
     run.ttftNs = first === null ? null : Math.round((first - startedAt) * 1e6);
     run.producer = null;
+    if (run.log !== null) {
+      this.finishedLogs.add(run);
+      for (const oldest of this.finishedLogs) {
+        if (this.finishedLogs.size <= this.maxRunLogs) break;
+        this.freeLog(oldest);
+      }
+    }
     if (++this.finished > MAX_FINISHED_RUNS) this.evictOldest();
+  }
+
+  /** Frees a background run's chunk log: a resume of it is then answered 410. */
+  private freeLog(run: SimRun): void {
+    run.log?.expire();
+    run.log = null;
+    this.finishedLogs.delete(run);
   }
 
   private evictOldest(): void {

@@ -38,6 +38,13 @@ export const simulatorOptionsSchema = z.strictObject({
     .min(1)
     .default(3 * 60 * 60 * 1000)
     .describe("How long a background run can be resumed (Letta: 3 h)."),
+  maxRunLogs: z
+    .int()
+    .min(1)
+    .default(10_000)
+    .describe(
+      "Finished background runs whose chunk logs are kept; past it the oldest is freed (resume → 410).",
+    ),
 });
 
 /** Options of {@link startSimulator}. */
@@ -51,6 +58,7 @@ export interface SimulatorOptions {
   echoUnauthorized?: boolean;
   background?: boolean;
   runTtlMs?: number;
+  maxRunLogs?: number;
 }
 
 /** A running Letta simulator. */
@@ -91,7 +99,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     agents,
     faults,
-    runs: new RunStore(settings.runTtlMs),
+    runs: new RunStore(settings.runTtlMs, settings.maxRunLogs),
     recorder: new SimRecorder(),
     releases: new ReleaseBoard(),
     streams: new Set(),

@@ -1,8 +1,6 @@
-import { serve } from "@hono/node-server";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { FanoutConfig, type FanoutConfigInput } from "../../src/config/index.js";
 import { createService, type Service } from "../../src/create-service.js";
+import { startServer, type RunningServer } from "../../src/http/start-server.js";
 import { describeError } from "../../src/log.js";
 import { startSimulator, type SimAgentSpec, type Simulator } from "../../src/simulator/index.js";
 
@@ -11,6 +9,8 @@ export const API_KEY = "sk-test-secret-key-0123456789";
 export interface Harness {
   sim: Simulator;
   service: Service;
+  /** The listening server, with the same graceful stop as `letta-fanout serve`. */
+  server: RunningServer;
   /** The service's base URL, e.g. http://127.0.0.1:PORT */
   url: string;
   /** Every line the service logged, as logged (before the log's own scrubbing). */
@@ -47,14 +47,13 @@ export async function startHarness(
     // Unscrubbed (the real service's log also scrubs every line): tests see what reached the log.
     log: (message, error) => logs.push(error === undefined ? message : `${message}: ${describeError(error)}`),
   });
-  const server = serve({
-    fetch: service.app.fetch,
-    hostname: "127.0.0.1",
+  const server = await startServer(service, {
+    host: "127.0.0.1",
     port: 0,
-    websocket: service.websocket,
-  }) as Server;
-  await new Promise<void>((resolve) => server.once("listening", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    headersTimeoutMs: parsed.server.headers_timeout_ms,
+    requestTimeoutMs: parsed.server.request_timeout_ms,
+  });
+  const url = `http://127.0.0.1:${server.port}`;
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${url}${path}`, {
       method: "POST",
@@ -64,6 +63,7 @@ export async function startHarness(
   return {
     sim,
     service,
+    server,
     url,
     logs,
     post,
@@ -75,9 +75,7 @@ export async function startHarness(
         ...init,
       }),
     async close() {
-      await service.shutdown(0);
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.stop(0);
       await sim.close();
     },
   };

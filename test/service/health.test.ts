@@ -1,6 +1,10 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { FanoutConfig } from "../../src/config/index.js";
+import { createService } from "../../src/create-service.js";
 import { agentId, scripted } from "../helpers/agents.js";
-import { startHarness, type Harness } from "../helpers/fanout-harness.js";
+import { API_KEY, startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { readEvents } from "../helpers/sse-client.js";
 
 let harness: Harness | undefined;
@@ -18,7 +22,31 @@ describe("health, readiness, metrics and panels", () => {
     await harness.sim.close();
     const gone = await fetch(`${harness.url}/readyz`);
     expect(gone.status).toBe(503);
-    expect(await gone.json()).toMatchObject({ status: "not_ready" });
+    expect(await gone.json()).toEqual({ status: "not_ready", upstream: "unreachable", store: "ok" });
+  });
+
+  it("names the failing dependency and its HTTP status in /readyz, never the upstream's text", async () => {
+    // A Letta (or proxy) whose health check fails with a body quoting the request's credentials.
+    const upstream = createServer((req, res) => {
+      res.writeHead(500, { "content-type": "application/json" });
+      res.end(JSON.stringify({ detail: `boom, you sent ${req.headers.authorization ?? ""}` }));
+    });
+    await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+    try {
+      const service = createService({
+        config: FanoutConfig.parse({}),
+        baseUrl: `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`,
+        apiKey: API_KEY,
+        authTokens: [],
+        log: () => undefined,
+      });
+      const ready = await service.app.request("/readyz");
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: "not_ready", upstream: "http_500", store: "ok" });
+      await service.shutdown(0);
+    } finally {
+      upstream.close();
+    }
   });
 
   it("counts runs, agent outcomes, retries and events in /metrics", async () => {

@@ -11,8 +11,8 @@ afterEach(async () => {
   sim = undefined;
 });
 
-async function start(agents: SimAgentSpec[]): Promise<Simulator> {
-  sim = await startSimulator({ agents });
+async function start(agents: SimAgentSpec[], maxRunLogs?: number): Promise<Simulator> {
+  sim = await startSimulator({ agents, ...(maxRunLogs === undefined ? {} : { maxRunLogs }) });
   return sim;
 }
 
@@ -34,6 +34,24 @@ const seqs = (response: RawResponse) => response.dataEvents().map((event) => eve
 const runIdOf = (response: RawResponse) => String(response.dataEvents()[0]?.["run_id"]);
 
 describe("background runs and resuming", () => {
+  it("keeps the chunk logs of the newest maxRunLogs finished runs and answers 410 for older ones", async () => {
+    const agent = researcherSpec();
+    const simulator = await start([agent], 2);
+    const runIds: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const response = await send(simulator, agent.id);
+      await response.finished;
+      runIds.push(runIdOf(response));
+    }
+    const [oldest, middle, newest] = runIds;
+    expect((await resume(simulator, oldest ?? "", 0)).status).toBe(410);
+    for (const runId of [middle, newest]) {
+      const replay = await resume(simulator, runId ?? "", 6);
+      expect({ status: replay.status, end: await replay.finished }).toEqual({ status: 200, end: "end" });
+      expect(replay.frames().at(-1)).toBe("data: [DONE]");
+    }
+  });
+
   it("numbers every chunk, showing seq_id only where the JSON has the key (letta-wire §1.3)", async () => {
     const agent = researcherSpec();
     const simulator = await start([agent]);
