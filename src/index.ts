@@ -6,15 +6,16 @@
  * `letta-fanout/client`, the React hook `letta-fanout/react`.
  *
  * @example
- * import { serve } from "@hono/node-server";
- * import { createLog, createService, loadConfig } from "letta-fanout";
+ * import { createLog, createService, loadConfig, startServer } from "letta-fanout";
  *
  * const { config, apiKey, authTokens } = await loadConfig({ env: process.env });
  * const log = createLog([apiKey, ...authTokens]);
  * const service = createService({ config, baseUrl: "http://localhost:8283", apiKey, authTokens, log });
- * serve({ fetch: service.app.fetch, port: 8787, websocket: service.websocket });
+ * const server = await startServer(service, { host: "127.0.0.1", port: 8787, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+ * process.once("SIGTERM", () => void server.stop(config.server.shutdown_grace_ms));
  */
 export { createService, type Service, type ServiceOptions } from "./create-service.js";
+export { startServer, type RunningServer, type ServerOptions } from "./http/start-server.js";
 export { createLog, type Log } from "./log.js";
 export { AppError, type ErrorBody, type ErrorDetail } from "./errors.js";
 export {
