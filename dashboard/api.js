@@ -89,10 +89,12 @@ export function createApi() {
     },
 
     /**
-     * EventSource hides why it gave up (401? 404? 410?); this asks the same URL with fetch and
-     * throws the service's error, or resolves if the stream would open now (then it is closed).
+     * EventSource hides why it gave up (401? 404? 410? 204?); this asks the same URL with fetch
+     * and throws the service's error, or resolves with the status if the answer is a success: 200
+     * (the stream would open now; it is closed again) or 204 (a finished run: nothing more to read).
      * @param {string} url
      * @param {string} [lastEventId]
+     * @returns {Promise<number>}
      */
     async probe(url, lastEventId) {
       const controller = new AbortController();
@@ -108,9 +110,10 @@ export function createApi() {
       }
       if (response.ok) {
         controller.abort();
-        return;
+        return response.status;
       }
       await readJson(response);
+      return response.status;
     },
   };
 }

@@ -105,11 +105,20 @@ export function followRun({ api, snapshot, onEvent, onNotice, onResync }) {
     void diagnose();
   }
 
-  /** EventSource gave up (a non-200 answer): find out why, show it, and retry what can be retried. */
+  /**
+   * EventSource gave up (a non-200 answer): find out why, show it, and retry what can be
+   * retried. A 204 means the run has ended and we have read all of it: nothing more will come.
+   */
   async function diagnose() {
     const url = api.streamUrl(path, { after: String(snapshot.last_seq) });
     try {
-      await api.probe(url);
+      const status = await api.probe(url);
+      if (closed) return;
+      if (status === 204) {
+        close();
+        onNotice({ text: "The run has ended; there is nothing more to read.", kind: "info" });
+        return;
+      }
       reopenSoon();
     } catch (error) {
       if (closed) return;

@@ -13,6 +13,9 @@ const MAX_ROWS = 50;
 /**
  * The list of recent runs (`GET /v1/runs`), kept live by the firehose (`GET /v1/events`):
  * new runs appear as they start, and each row's status and progress follow its events.
+ * EventSource resumes the firehose by itself; when the service no longer has our cursor (410 or
+ * a `cursor_expired` frame: retention overtook it, or the service restarted and the runs it
+ * named are gone) the list starts over: live from now, and listed again from `GET /v1/runs`.
  *
  * @param {HTMLUListElement} list
  * @param {HTMLElement} live the connection indicator
@@ -27,6 +30,8 @@ export function createRunsPanel(list, live, { api, onPick, onProblem }) {
   const rows = new Map();
   /** @type {EventSource | undefined} */
   let firehose;
+  /** The id of the last firehose event seen (what EventSource sends back as Last-Event-ID). */
+  let lastEventId = "";
   let current = "";
 
   /** @param {RunRow} row @param {boolean} [newest] */
@@ -80,6 +85,7 @@ export function createRunsPanel(list, live, { api, onPick, onProblem }) {
 
   /** @param {MessageEvent} message */
   function onFirehose(message) {
+    lastEventId = message.lastEventId;
     const event = JSON.parse(message.data);
     const known = rows.get(event.run_id)?.row;
     if (event.type === "run.started") {
@@ -92,45 +98,81 @@ export function createRunsPanel(list, live, { api, onPick, onProblem }) {
     }
   }
 
+  /** Opens the feed live from now (no cursor). */
   function connect() {
     firehose?.close();
+    lastEventId = "";
     // Only what the list shows; EventSource drops event types nobody listens to.
-    firehose = new EventSource(api.streamUrl("/v1/events"));
+    const source = new EventSource(api.streamUrl("/v1/events"));
+    firehose = source;
     for (const type of ["run.started", "agent.completed", "run.completed"]) {
-      firehose.addEventListener(type, onFirehose);
+      source.addEventListener(type, onFirehose);
     }
-    firehose.addEventListener("open", () => setText(live, "live"));
-    firehose.addEventListener("error", (event) => {
-      if (event instanceof MessageEvent || firehose?.readyState === EventSource.CONNECTING) {
+    source.addEventListener("open", () => setText(live, "live"));
+    source.addEventListener("error", (event) => {
+      if (source !== firehose) return;
+      if (event instanceof MessageEvent) {
+        // The reader's own error frame: after `cursor_expired` a reconnect would only get 410.
+        if (safeCode(event.data) === "cursor_expired") void start();
+        else setText(live, "reconnecting…");
+        return;
+      }
+      if (source.readyState === EventSource.CONNECTING) {
         setText(live, "reconnecting…");
         return;
       }
       setText(live, "offline");
-      // EventSource hides the status (401?); ask again with fetch to say why.
-      api.probe(api.streamUrl("/v1/events")).then(
-        () => window.setTimeout(connect, 1_000),
-        (error) => onProblem(`Live runs: ${describeError(error)}`),
+      // EventSource hides the status (401? 410?); ask again with fetch, with our cursor, to say why.
+      api.probe(api.streamUrl("/v1/events"), lastEventId).then(
+        // The cursor is still good but EventSource gave up (a 503?): start over in a moment.
+        () => {
+          window.setTimeout(() => {
+            if (source === firehose) void start();
+          }, 1_000);
+        },
+        (error) => {
+          if (source !== firehose) return;
+          if (/** @type {{ status?: number }} */ (error).status === 410) void start();
+          else onProblem(`Live runs: ${describeError(error)}`);
+        },
       );
     });
   }
 
+  /**
+   * Opens the feed live from now and lists the runs again, replacing the rows: whatever happened
+   * while no feed was open (or before a restart, whose runs are gone) is then what the service says.
+   */
+  async function start() {
+    // The feed first, so that a run starting while the list loads is not missed.
+    connect();
+    rows.clear();
+    list.replaceChildren();
+    try {
+      const page = await api.get("/v1/runs?limit=20");
+      for (const run of page.runs) upsert(run);
+      onProblem(null);
+    } catch (error) {
+      onProblem(`Runs: ${describeError(error)}`);
+    }
+  }
+
   return {
     /** (Re)loads the list and (re)opens the live feed, e.g. after the token changed. */
-    async start() {
-      // The feed first, so that a run starting while the list loads is not missed.
-      connect();
-      try {
-        const page = await api.get("/v1/runs?limit=20");
-        for (const run of page.runs) upsert(run);
-        onProblem(null);
-      } catch (error) {
-        onProblem(`Runs: ${describeError(error)}`);
-      }
-    },
+    start,
     /** @param {string} runId */
     setCurrent(runId) {
       current = runId;
       for (const { row, item } of rows.values()) draw(row, item);
     },
   };
+}
+
+/** The `code` of a reader error frame's data, if it has one. @param {string} data */
+function safeCode(data) {
+  try {
+    return JSON.parse(data).code;
+  } catch {
+    return undefined;
+  }
 }
