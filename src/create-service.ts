@@ -76,6 +76,7 @@ export function createService(options: ServiceOptions): Service {
     otherReaders: () => hub.readers,
     maxFrameBytes: config.limits.max_body_bytes,
     pingIntervalMs: config.sse.ping_interval_ms,
+    onStalled: () => metrics.wsStalled(),
   });
   const resolveTags: TagResolver = (tags, matchAll, signal) =>
     listAgentsByTags(client, tags, matchAll, signal);

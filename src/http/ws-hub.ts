@@ -1,7 +1,7 @@
 import type { WebSocketServerLike } from "@hono/node-server";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type WebSocket } from "ws";
 import { overloaded, readersFull } from "../errors.js";
-import type { WsSocket } from "./ws-socket.js";
+import { WsSocket, type WsSocketOptions } from "./ws-socket.js";
 
 export interface WsHubOptions {
   /** `limits.max_readers`, shared with the SSE readers. */
@@ -10,8 +10,10 @@ export interface WsHubOptions {
   otherReaders: () => number;
   /** `limits.max_body_bytes`: frames above it get `payload_too_large`. */
   maxFrameBytes: number;
-  /** How often each socket is pinged (`sse.ping_interval_ms`). */
+  /** How often each socket is pinged (`sse.ping_interval_ms`), and how long one may stall. */
   pingIntervalMs: number;
+  /** Called for each socket closed because its client stopped reading (`/metrics`). */
+  onStalled?: () => void;
 }
 
 /**
@@ -25,18 +27,17 @@ export class WsHub {
   readonly server: WebSocketServer;
   /** Pass as `serve({ ..., websocket })` (@hono/node-server). */
   readonly websocket: { server: WebSocketServerLike };
-  readonly pingIntervalMs: number;
   private readonly sockets = new Set<WsSocket>();
   private subscriptions = 0;
   private closing = false;
   private onIdle: (() => void) | undefined;
 
   constructor(private readonly options: WsHubOptions) {
-    this.pingIntervalMs = options.pingIntervalMs;
     // Frames between max_body_bytes and this bound get a `payload_too_large` frame; only past
     // it does `ws` refuse to buffer the frame and close with 1009 (the memory bound).
     const maxPayload = Math.max(2 * options.maxFrameBytes, options.maxFrameBytes + 65_536);
-    this.server = new WebSocketServer({ noServer: true, maxPayload });
+    // autoPong off: WsSocket answers pings itself, within the socket's send bound.
+    this.server = new WebSocketServer({ noServer: true, maxPayload, autoPong: false });
     // The same object; only @types/ws's `noServer?: boolean | undefined` differs from the
     // adapter's `noServer?: boolean` under exactOptionalPropertyTypes.
     this.websocket = { server: this.server as unknown as WebSocketServerLike };
@@ -70,13 +71,22 @@ export class WsHub {
     };
   }
 
-  /** Keeps an open socket for shutdown until it closes. */
-  track(socket: WsSocket): void {
+  /**
+   * Wraps an upgraded `ws` socket whose client messages go to `receive`, and keeps it for
+   * shutdown until it closes.
+   */
+  open(ws: WebSocket, receive: WsSocketOptions["receive"]): WsSocket {
+    const socket = new WsSocket(ws, {
+      pingIntervalMs: this.options.pingIntervalMs,
+      receive,
+      onStalled: () => this.options.onStalled?.(),
+    });
     this.sockets.add(socket);
     socket.signal.addEventListener("abort", () => {
       this.sockets.delete(socket);
       if (this.sockets.size === 0) this.onIdle?.();
     });
+    return socket;
   }
 
   /**

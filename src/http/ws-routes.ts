@@ -5,7 +5,7 @@ import { AppError } from "../errors.js";
 import type { AppDeps } from "./app-deps.js";
 import { clientKey } from "./client-key.js";
 import { WsSession } from "./ws-session.js";
-import { WsSocket } from "./ws-socket.js";
+import type { WsSocket } from "./ws-socket.js";
 
 /**
  * `GET /v1/ws` (API.md §2): the WebSocket API. Auth and CORS run before the upgrade (the app's
@@ -24,16 +24,17 @@ export function wsRoutes(deps: AppDeps): Hono {
     },
     upgradeWebSocket((c) => {
       const client = { key: clientKey(c), limiter: deps.runLimiter };
+      let socket: WsSocket | undefined;
       let session: WsSession | undefined;
       return {
         onOpen: (_event, ws) => {
           // With `ws`'s WebSocketServer (create-service.ts), `raw` is a `ws` WebSocket; its
-          // `bufferedAmount`, send callbacks and pings are what backpressure and keepalive need.
-          const socket = new WsSocket(ws.raw as unknown as WebSocket, deps.ws.pingIntervalMs);
-          deps.ws.track(socket);
+          // `bufferedAmount`, send callbacks, pause and pings are what bound its memory.
+          socket = deps.ws.open(ws.raw as unknown as WebSocket, (data) => session?.receive(data));
           session = new WsSession(socket, deps, client);
         },
-        onMessage: (event) => session?.receive(event.data),
+        // Through the socket, which holds frames back while the client does not read its answers.
+        onMessage: (event) => socket?.received(event.data),
         onClose: () => session?.closed(),
       };
     }),

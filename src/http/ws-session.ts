@@ -34,15 +34,18 @@ export class WsSession {
     private readonly client: WsClient,
   ) {}
 
-  /** One message from the client: text (a JSON frame) or binary (refused). */
-  receive(data: unknown): void {
+  /**
+   * One message from the client: text (a JSON frame) or binary (refused). Returns the handling
+   * of a valid frame, which settles once it has been answered (WsSocket bounds how many run).
+   */
+  receive(data: unknown): Promise<void> | undefined {
     const result = readWsFrame(data, this.deps.config.limits.max_body_bytes);
     if (!result.ok) {
       this.sendError(result.error, result.requestId);
-      return;
+      return undefined;
     }
     const { frame } = result;
-    void this.handle(frame).catch((error: unknown) => {
+    return this.handle(frame).catch((error: unknown) => {
       if (this.socket.closed) return;
       const appError = toAppError(error);
       if (appError.code === "internal") this.deps.log(`WebSocket ${frame.type} failed`, error);

@@ -32,6 +32,11 @@ export class ServiceMetrics {
     SECONDS,
   );
 
+  private readonly wsStalledSockets = this.registry.counter(
+    "fanout_ws_stalled_total",
+    "WebSockets closed with 1008 because the client stopped reading.",
+  );
+
   constructor(gauges: { readers: () => number; activeRuns: () => number; bufferedEvents: () => number }) {
     this.registry.gauge("fanout_readers", "Open SSE readers.", gauges.readers);
     this.registry.gauge("fanout_active_runs", "Runs in progress.", gauges.activeRuns);
@@ -40,6 +45,11 @@ export class ServiceMetrics {
       "Events waiting for runs' own streams (backpressure).",
       gauges.bufferedEvents,
     );
+  }
+
+  /** Counts a WebSocket closed because its client stopped reading (its send bound stayed full). */
+  wsStalled(): void {
+    this.wsStalledSockets();
   }
 
   observe(event: EventDraft): void {
