@@ -80,12 +80,18 @@ export class SseHub {
     return writer;
   }
 
-  /**
-   * Ends every open stream with a `shutting_down` frame and a `retry:` hint. Readers of runs
-   * that already ended get `settleMs` to write their last events and close on their own first.
-   */
+  /** Refuses new readers from now on, then ends the open ones as {@link disconnectAll} does. */
   async shutdown(settleMs = 1_000): Promise<void> {
     this.closing = true;
+    await this.disconnectAll(settleMs);
+  }
+
+  /**
+   * Ends every open stream with a `shutting_down` frame and a `retry:` hint, so that clients
+   * reconnect (elsewhere, or here once the instance is back). Readers of runs that already ended
+   * get `settleMs` to write their last events and close on their own first.
+   */
+  async disconnectAll(settleMs = 1_000): Promise<void> {
     if (this.open.size > 0) {
       let timer: NodeJS.Timeout | undefined;
       await new Promise<void>((resolve) => {

@@ -78,7 +78,7 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: resuming"), ()
     // Only the held Analyst is left, so the log stands still while the stream is down.
     await column(page, POET).locator(".status", { hasText: "completed" }).waitFor();
     // Ends every open reader with an `event: error` frame (shutting_down) and a retry: hint.
-    await harness.service.hub.shutdown(0);
+    await harness.service.hub.disconnectAll(0);
     await page.locator(".run-notice", { hasText: "shutting_down" }).waitFor();
     await waitFor(() => requests.length === 2, "EventSource reconnected", 6_000);
     const lastSeq = (await snapshotOf(harness, runId)).last_seq;
