@@ -20,14 +20,7 @@ const firehoseFrames = new WeakMap<StoredEvent, Buffer>();
  */
 export function firehoseReader(store: EventStore, panel: string | undefined): LogReader {
   return {
-    read: async (after, max) => {
-      const batch = await store.readFirehose(after, max);
-      const last = batch.events.at(-1);
-      if (panel === undefined || !last) return batch;
-      // Events of other panels are skipped, but the cursor still moves past them.
-      const events = batch.events.filter((event) => store.panelOf(event.runId) === panel);
-      return { events, ended: false, next: last.global };
-    },
+    read: (after, max) => store.readFirehose(after, max, panel),
     wait: (after, signal) => store.waitFirehose(after, signal),
     cursor: (event) => event.global,
     frame: (event) => {

@@ -28,6 +28,11 @@ export interface ReadBatch {
   ended: boolean;
 }
 
+/** A slice of the firehose; `next` is the position reached when it differs from the last event's. */
+export interface FirehoseBatch extends ReadBatch {
+  next?: number;
+}
+
 /**
  * The cursor cannot be read from (API.md §2 and §3: 410 `cursor_expired`): it points before the
  * oldest event still kept, or it is one this store never issued, e.g. from before a restart.
@@ -73,18 +78,18 @@ export interface EventStore {
   /** Resolves when the run has an event after `after`, or has ended, or `signal` aborts. */
   waitRun(runId: string, after: number, signal: AbortSignal): Promise<void>;
   /**
-   * Firehose events with global position > `after`. Throws CursorExpired when retention dropped
+   * Firehose events with global position > `after`, at most `max` looked at; with `panel`, only
+   * those of that panel's runs (`next` then says how far the cursor moved past the others). Throws CursorExpired when retention dropped
    * events after `after`, or when this store cannot have issued `after` (beyond its head, or
    * from another life of a store that does not outlive its process). The store decides which
    * positions it issued: the memory store starts each life at a base above every earlier one's
    * positions; a shared store (Redis) keeps its positions across restarts.
    */
-  readFirehose(after: number, max: number): Promise<ReadBatch>;
+  readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch>;
   waitFirehose(after: number, signal: AbortSignal): Promise<void>;
   /** The latest global position (a new firehose reader starts after it). */
   firehoseHead(): Promise<number>;
   snapshot(runId: string): Promise<RunSnapshot | undefined>;
-  panelOf(runId: string): string | null | undefined;
   listRuns(limit: number, after: string | undefined): Promise<RunSummary[]>;
   close(): void;
 }

@@ -6,6 +6,7 @@ import { LoggedEvent } from "./logged-event.js";
 import {
   CursorExpired,
   type EventStore,
+  type FirehoseBatch,
   type ReadBatch,
   type RunMeta,
   type RunSummary,
@@ -116,10 +117,14 @@ export class MemoryEventStore implements EventStore {
     return this.runs.get(runId)?.log.wait(after, signal) ?? Promise.resolve();
   }
 
-  readFirehose(after: number, max: number): Promise<ReadBatch> {
+  readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch> {
     const events = this.firehose.after(after, max);
     if (!events) return Promise.reject(cursorOutside(this.firehose, after));
-    return Promise.resolve({ events, ended: false });
+    const last = events.at(-1);
+    if (panel === undefined || !last) return Promise.resolve({ events, ended: false });
+    // Events of other panels are skipped, but the cursor still moves past them.
+    const ofPanel = events.filter((event) => this.runs.get(event.runId)?.meta.panel === panel);
+    return Promise.resolve({ events: ofPanel, ended: false, next: last.global });
   }
 
   waitFirehose(after: number, signal: AbortSignal): Promise<void> {
@@ -132,10 +137,6 @@ export class MemoryEventStore implements EventStore {
 
   snapshot(runId: string): Promise<RunSnapshot | undefined> {
     return Promise.resolve(this.runs.get(runId)?.snapshot);
-  }
-
-  panelOf(runId: string): string | null | undefined {
-    return this.runs.get(runId)?.meta.panel;
   }
 
   listRuns(limit: number, after: string | undefined): Promise<RunSummary[]> {
