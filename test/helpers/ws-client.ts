@@ -53,14 +53,15 @@ export function terminateAllWs(): void {
 
 /**
  * Opens a WebSocket to the service at `url` (http://…), resolving once it is open. `query`
- * is appended to `/v1/ws` (e.g. `?access_token=…`); `token` is sent as a bearer header.
+ * is appended to `/v1/ws` (e.g. `?access_token=…`); `token` is sent as a bearer header;
+ * `origin` as the `Origin` header a browser would send (none by default, as from a CLI).
  */
-export async function openWs(url: string, options: { query?: string; token?: string } = {}) {
+export async function openWs(url: string, options: { query?: string; token?: string; origin?: string } = {}) {
   const target = `${url.replace(/^http/, "ws")}/v1/ws${options.query ?? ""}`;
-  const socket = new WebSocket(
-    target,
-    options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {},
-  );
+  const socket = new WebSocket(target, {
+    ...(options.token ? { headers: { authorization: `Bearer ${options.token}` } } : {}),
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+  });
   opened.add(socket);
   const client: WsTestClient = {
     socket,
@@ -117,6 +118,39 @@ export function refusedStatus(url: string, query = ""): Promise<number> {
       clearTimeout(timer);
       resolve(response.statusCode ?? 0);
       response.destroy();
+    });
+    socket.once("error", () => undefined);
+    socket.once("open", () => {
+      clearTimeout(timer);
+      socket.close();
+      reject(new Error("the upgrade was accepted"));
+    });
+  });
+}
+
+/** Tries an upgrade that the server should refuse; resolves with its HTTP status, headers and JSON body. */
+export function refusedUpgrade(
+  url: string,
+  options: { origin?: string } = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: unknown }> {
+  const socket = new WebSocket(
+    `${url.replace(/^http/, "ws")}/v1/ws`,
+    options.origin === undefined ? {} : { origin: options.origin },
+  );
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("no answer to the upgrade within 5 s")), 5_000);
+    socket.once("unexpected-response", (_request, response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => (text += chunk));
+      response.on("end", () => {
+        clearTimeout(timer);
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: response.headers,
+          body: text === "" ? undefined : (JSON.parse(text) as unknown),
+        });
+      });
     });
     socket.once("error", () => undefined);
     socket.once("open", () => {
