@@ -31,9 +31,10 @@ export function createApp(deps: AppDeps): Hono {
   // A stopping instance is not ready from the first moment, so balancers move traffic away.
   app.get("/readyz", async (c) => {
     if (deps.runs.stopping) return c.json({ status: "shutting_down" }, 503);
-    const upstream = await deps.checkUpstream(AbortSignal.timeout(5_000));
-    const status = upstream === "ok" ? "ready" : "not_ready";
-    return c.json({ status, upstream, store: "ok" }, upstream === "ok" ? 200 : 503);
+    const signal = AbortSignal.timeout(5_000);
+    const [upstream, store] = await Promise.all([deps.checkUpstream(signal), deps.store.check(signal)]);
+    const ready = upstream === "ok" && store === "ok";
+    return c.json({ status: ready ? "ready" : "not_ready", upstream, store }, ready ? 200 : 503);
   });
 
   app.get("/metrics", (c) => c.text(deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));

@@ -10,7 +10,9 @@ import { RunService } from "./runs/run-service.js";
 import type { TagResolver } from "./runs/plan-run.js";
 import { ServiceMetrics } from "./metrics/service-metrics.js";
 import { createScrubber } from "./scrub-secrets.js";
+import type { EventStore } from "./store/event-store.js";
 import { MemoryEventStore } from "./store/memory-event-store.js";
+import { localRunControl, type RunControl } from "./store/run-control.js";
 import { createLettaAgentSource } from "./upstream/letta/letta-agent-source.js";
 import { createLettaClient } from "./upstream/letta/create-letta-client.js";
 import { listAgentsByTags } from "./upstream/letta/list-agents-by-tags.js";
@@ -25,6 +27,13 @@ export interface ServiceOptions {
   log: (message: string, error?: unknown) => void;
   /** Tests may swap the upstream; by default it is the Letta SDK. */
   source?: AgentSource;
+  /**
+   * The run log; by default a memory store (config `store: memory`). A Redis store is connected
+   * before the service is built (see `connectRedisStore`): the service closes it on shutdown.
+   */
+  store?: EventStore;
+  /** How cancel requests reach the instance running a run; by default this process only. */
+  control?: RunControl;
 }
 
 /** A wired service: the Hono app plus the parts a server and a shutdown need. */
@@ -49,7 +58,7 @@ export function createService(options: ServiceOptions): Service {
     maxEventBytes: config.limits.max_upstream_event_bytes,
     scrub: createScrubber([options.apiKey, ...options.authTokens]),
   });
-  const store = new MemoryEventStore(config.retention);
+  const store = options.store ?? new MemoryEventStore(config.retention);
   // Gauges and reader counts are read at call time, after `runs`, `hub` and `ws` exist.
   const metrics: ServiceMetrics = new ServiceMetrics({
     readers: () => hub.readers + ws.readers,
@@ -80,10 +89,13 @@ export function createService(options: ServiceOptions): Service {
   });
   const resolveTags: TagResolver = (tags, matchAll, signal) =>
     listAgentsByTags(client, tags, matchAll, signal);
+  const control = options.control ?? localRunControl();
+  control.onCancel((runId, agentIds) => runs.get(runId)?.run.cancel(agentIds));
   const app = createApp({
     config,
     authTokens: options.authTokens,
     store,
+    control,
     runs,
     hub,
     ws,
@@ -102,7 +114,7 @@ export function createService(options: ServiceOptions): Service {
     async shutdown(graceMs) {
       await runs.shutdown(graceMs);
       await Promise.all([hub.shutdown(), ws.shutdown()]);
-      store.close();
+      await store.close();
     },
   };
 }

@@ -2,6 +2,9 @@ import { ConfigError, loadConfig, type Env } from "../config/index.js";
 import { createService } from "../create-service.js";
 import { startServer } from "../http/start-server.js";
 import { createLog } from "../log.js";
+import { connectRedisStore, redactRedisUrl, RedisUnavailable } from "../store/connect-redis-store.js";
+import type { EventStore } from "../store/event-store.js";
+import type { RunControl } from "../store/run-control.js";
 import { loadSimulatorAgents, startSimulator, type Simulator } from "../simulator/index.js";
 import { readCommandLine } from "./command-line.js";
 import { parseServeArgs, SERVE_USAGE } from "./serve-args.js";
@@ -29,11 +32,16 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   }
   const { config, apiKey, authTokens } = loaded;
   const log = createLog([apiKey, ...authTokens]);
+  let store: (EventStore & RunControl) | undefined;
   if (config.store !== "memory") {
-    // The Redis store is planned (API.md §6) but not built yet; starting without it would
-    // silently lose the multi-instance behaviour the user asked for.
-    console.error('store: only "memory" is supported in this version; unset REDIS_URL or set store: memory.');
-    process.exit(1);
+    try {
+      store = await connectRedisStore({ url: config.store, retention: config.retention });
+    } catch (error) {
+      if (!(error instanceof RedisUnavailable)) throw error;
+      console.error(`${error.message}. Start Redis, correct store: / REDIS_URL, or use store: memory.`);
+      process.exit(1);
+    }
+    console.log(`Event store: Redis at ${redactRedisUrl(config.store)}`);
   }
 
   let simulator: Simulator | undefined;
@@ -57,7 +65,14 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
     console.log("Set LETTA_BASE_URL (and LETTA_API_KEY) to use a real Letta server.");
   }
 
-  const service = createService({ config, baseUrl, apiKey, authTokens, log });
+  const service = createService({
+    config,
+    baseUrl,
+    apiKey,
+    authTokens,
+    log,
+    ...(store ? { store, control: store } : {}),
+  });
   const { port, stop: stopServer } = await startServer(service, {
     host: config.server.host,
     port: config.server.port,

@@ -2,6 +2,7 @@ import type { FanoutConfig } from "../config/index.js";
 import type { TagResolver } from "../runs/plan-run.js";
 import type { RunService } from "../runs/run-service.js";
 import type { EventStore } from "../store/event-store.js";
+import type { RunControl } from "../store/run-control.js";
 import type { DependencyState } from "../upstream/letta/probe-letta.js";
 import type { RunRateLimiter } from "./run-rate-limiter.js";
 import type { SseHub } from "./sse-hub.js";
@@ -13,6 +14,8 @@ export interface AppDeps {
   /** Bearer tokens accepted on /v1 routes; empty = no auth. */
   authTokens: readonly string[];
   store: EventStore;
+  /** Where cancel requests go: to the instance running the run (Redis), or straight here. */
+  control: RunControl;
   runs: RunService;
   hub: SseHub;
   /** The WebSocket side (`GET /v1/ws`): its `ws` server, open sockets and subscriptions. */

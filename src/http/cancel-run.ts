@@ -1,7 +1,7 @@
 import { notFound, validationError } from "../errors.js";
 import type { RunSnapshot } from "../protocol/run-snapshot.js";
-import type { RunService } from "../runs/run-service.js";
 import type { EventStore } from "../store/event-store.js";
+import type { RunControl } from "../store/run-control.js";
 
 /** How long a whole-run cancel waits for the run to end before answering "still running". */
 const CANCEL_SETTLE_MS = 1_000;
@@ -15,37 +15,42 @@ export interface CancelOutcome {
 
 /**
  * Cancels a run, or only `agentIds` of it (API.md §2 `POST /v1/runs/{id}/cancel`, and
- * `run.cancel` on the WebSocket). Idempotent: an ended run is left as it is. A whole-run
- * cancel waits up to 1 s for `run.completed` so that the answer can name the final status.
- * Throws 404 for an unknown run and 422 naming each agent that is not in the run.
+ * `run.cancel` on the WebSocket), wherever it runs: the request goes to the instance that holds
+ * it (`control`). Idempotent: an ended run is left as it is. A whole-run cancel waits up to 1 s for
+ * `run.completed` so that the answer can name the final status. Throws 404 for an unknown run and
+ * 422 naming each agent that is not in the run.
  */
 export async function cancelRun(
-  deps: { store: EventStore; runs: RunService },
+  deps: { store: EventStore; control: RunControl },
   runId: string,
   agentIds: readonly string[] | undefined,
 ): Promise<CancelOutcome> {
   const snapshot = await deps.store.snapshot(runId);
   if (!snapshot) throw notFound(`No run ${runId} (it never existed, or passed retention).`);
-  const active = deps.runs.get(runId);
-  if (!active) return { run_id: runId, status: snapshot.status, ended: true };
+  if (snapshot.status !== "running") return { run_id: runId, status: snapshot.status, ended: true };
   const unknown = (agentIds ?? []).flatMap((id, index) =>
-    id in snapshot.agents
+    Object.hasOwn(snapshot.agents, id)
       ? []
       : [{ path: `agent_ids.${index}`, message: `${id} is not an agent of this run` }],
   );
   if (unknown.length > 0) throw validationError(unknown);
-  active.run.cancel(agentIds);
-  if (agentIds === undefined) {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      active.done,
-      new Promise((resolve) => (timer = setTimeout(resolve, CANCEL_SETTLE_MS))),
-    ]);
-    clearTimeout(timer);
-    if (!deps.runs.get(runId)) {
-      const final = await deps.store.snapshot(runId);
-      return { run_id: runId, status: final?.status ?? "cancelled", ended: true };
-    }
+  await deps.control.requestCancel(runId, agentIds);
+  if (agentIds === undefined && (await endsWithin(deps.store, runId, snapshot.last_seq, CANCEL_SETTLE_MS))) {
+    const final = await deps.store.snapshot(runId);
+    return { run_id: runId, status: final?.status ?? "cancelled", ended: true };
   }
   return { run_id: runId, status: "running", ended: false };
+}
+
+/** Whether the run's log reaches `run.completed` within `ms`, reading on from `after`. */
+async function endsWithin(store: EventStore, runId: string, after: number, ms: number): Promise<boolean> {
+  const signal = AbortSignal.timeout(ms);
+  let cursor = after;
+  for (;;) {
+    const batch = await store.readRun(runId, cursor, 1_000);
+    if (batch.ended) return true;
+    cursor = batch.events.at(-1)?.seq ?? cursor;
+    if (signal.aborted) return false;
+    if (batch.events.length === 0) await store.waitRun(runId, cursor, signal);
+  }
 }

@@ -23,6 +23,11 @@ export class EventLog {
     return this.base + this.dropped + this.items.length;
   }
 
+  /** Readers waiting for more. */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   /** The oldest cursor from which reading still loses nothing. */
   get oldestCursor(): number {
     return this.base + this.dropped;

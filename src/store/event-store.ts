@@ -55,6 +55,9 @@ export class CursorExpired extends Error {
   }
 }
 
+/** What `/readyz` says of the store. */
+export type StoreState = "ok" | "unreachable" | "timeout" | "behind";
+
 export type { RunSummary } from "../protocol/run-summary.js";
 
 /**
@@ -91,5 +94,11 @@ export interface EventStore {
   firehoseHead(): Promise<number>;
   snapshot(runId: string): Promise<RunSnapshot | undefined>;
   listRuns(limit: number, after: string | undefined): Promise<RunSummary[]>;
-  close(): void;
+  /**
+   * Whether the store can take and serve events now (`/readyz`): `ok`, or what is wrong, named
+   * without any server text (`unreachable`, `timeout`, `behind`: appends are waiting to be written).
+   */
+  check(signal: AbortSignal): Promise<StoreState>;
+  /** Stops timers; a shared store first writes what it still holds, then disconnects. */
+  close(): Promise<void>;
 }

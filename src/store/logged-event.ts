@@ -7,17 +7,25 @@ import type { StoredEvent } from "./event-store.js";
  * frame cost about 1.5 KB per event; `json` is now decoded on the rare occasions it is asked for.
  */
 export class LoggedEvent implements StoredEvent {
-  readonly frame: Buffer;
-
   constructor(
     readonly seq: number,
     readonly type: string,
     readonly agentId: string | undefined,
     readonly runId: string,
     readonly global: number,
+    readonly frame: Buffer,
+  ) {}
+
+  /** An event stamped just now: its frame is encoded from its JSON, once. */
+  static encode(
+    seq: number,
+    type: string,
+    agentId: string | undefined,
+    runId: string,
+    global: number,
     json: string,
-  ) {
-    this.frame = encodeEventFrame(seq, type, json);
+  ): LoggedEvent {
+    return new LoggedEvent(seq, type, agentId, runId, global, encodeEventFrame(seq, type, json));
   }
 
   get json(): string {

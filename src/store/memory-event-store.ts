@@ -10,6 +10,7 @@ import {
   type ReadBatch,
   type RunMeta,
   type RunSummary,
+  type StoreState,
   type StoredEvent,
 } from "./event-store.js";
 
@@ -80,7 +81,7 @@ export class MemoryEventStore implements EventStore {
     const seq = run.log.head + 1;
     const ts = this.now();
     const agentId = "agent_id" in draft ? draft.agent_id : undefined;
-    const stored = new LoggedEvent(
+    const stored = LoggedEvent.encode(
       seq,
       draft.type,
       agentId,
@@ -145,8 +146,13 @@ export class MemoryEventStore implements EventStore {
     return Promise.resolve(newestFirst.slice(start, start + limit).map(summarize));
   }
 
-  close(): void {
+  check(): Promise<StoreState> {
+    return Promise.resolve("ok");
+  }
+
+  close(): Promise<void> {
     clearInterval(this.sweeper);
+    return Promise.resolve();
   }
 
   private sweep(): void {

@@ -1,5 +1,5 @@
 import { FanoutConfig, type FanoutConfigInput } from "../../src/config/index.js";
-import { createService, type Service } from "../../src/create-service.js";
+import { createService, type Service, type ServiceOptions } from "../../src/create-service.js";
 import { startServer, type RunningServer } from "../../src/http/start-server.js";
 import { describeError } from "../../src/log.js";
 import { startSimulator, type SimAgentSpec, type Simulator } from "../../src/simulator/index.js";
@@ -37,6 +37,29 @@ export async function startHarness(
   } = {},
 ): Promise<Harness> {
   const sim = await startSimulator({ agents, port: 0, apiKey: API_KEY, ...simOptions });
+  const instance = await startInstance(sim, config);
+  return {
+    ...instance,
+    sim,
+    async close() {
+      await instance.close();
+      await sim.close();
+    },
+  };
+}
+
+/** One service instance on its own port; several may share a simulator (and a Redis store). */
+export type Instance = Omit<Harness, "sim">;
+
+/**
+ * Starts one service on port 0 against `sim`, with its own store (memory unless `shared` gives
+ * one, e.g. a Redis store that other instances use too). `close()` stops it, store included.
+ */
+export async function startInstance(
+  sim: Simulator,
+  config: FanoutConfigInput = {},
+  shared: Pick<ServiceOptions, "store" | "control"> = {},
+): Promise<Instance> {
   const parsed = FanoutConfig.parse(config);
   const logs: string[] = [];
   const service = createService({
@@ -46,6 +69,7 @@ export async function startHarness(
     authTokens: parsed.auth.tokens,
     // Unscrubbed (the real service's log also scrubs every line): tests see what reached the log.
     log: (message, error) => logs.push(error === undefined ? message : `${message}: ${describeError(error)}`),
+    ...shared,
   });
   const server = await startServer(service, {
     host: "127.0.0.1",
@@ -61,7 +85,6 @@ export async function startHarness(
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
   return {
-    sim,
     service,
     server,
     url,
@@ -74,9 +97,6 @@ export async function startHarness(
         body: JSON.stringify(body),
         ...init,
       }),
-    async close() {
-      await server.stop(0);
-      await sim.close();
-    },
+    close: () => server.stop(0),
   };
 }

@@ -1,0 +1,86 @@
+import { createClient, RESP_TYPES } from "redis";
+import type { RetentionOptions } from "./memory-event-store.js";
+import { RedisEventStore } from "./redis-event-store.js";
+import { redisKeys } from "./redis-keys.js";
+
+export interface ConnectRedisOptions {
+  /** `redis://` or `rediss://`, possibly with a user and password. */
+  url: string;
+  retention: RetentionOptions;
+  /** Every key starts with it (default `fanout:`), so deployments can share one Redis. */
+  prefix?: string;
+  /** How long the first connection may take before the service gives up starting. */
+  connectTimeoutMs?: number;
+  now?: () => number;
+}
+
+/** The URL as it may be shown: without its user and password. */
+export function redactRedisUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = "";
+    parsed.password = "";
+    return parsed.toString();
+  } catch {
+    return "(an unparsable Redis URL)";
+  }
+}
+
+/** Redis refused or could not be reached at start: the service does not start. */
+export class RedisUnavailable extends Error {
+  override readonly name = "RedisUnavailable";
+}
+
+/**
+ * Connects a {@link RedisEventStore}: one connection for commands (pipelined) and one for the
+ * channel every instance announces its writes on. Once connected, the clients reconnect by
+ * themselves (with backoff) when Redis goes away; the first connection must succeed, or this
+ * throws a RedisUnavailable that names the URL (without its password) and why.
+ */
+export async function connectRedisStore(options: ConnectRedisOptions): Promise<RedisEventStore> {
+  const shown = redactRedisUrl(options.url);
+  let connected = false;
+  const client = createClient({
+    url: options.url,
+    socket: {
+      connectTimeout: options.connectTimeoutMs ?? 5_000,
+      // At start, fail at once with a clear message; later, come back with backoff up to 2 s.
+      reconnectStrategy: (retries) => (connected ? Math.min(2_000, 50 * 2 ** Math.min(retries, 6)) : false),
+    },
+  });
+  // node-redis reports connection trouble as 'error' events; without a listener they would crash
+  // the process. Readiness (/readyz) and the writer's retries say what matters.
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new RedisUnavailable(
+      `Cannot connect to Redis at ${shown}: ${reason.replaceAll(options.url, shown)}`,
+    );
+  }
+  connected = true;
+  const subscriber = client.duplicate();
+  subscriber.on("error", () => undefined);
+  await subscriber.connect();
+  const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
+  const keys = redisKeys(options.prefix ?? "fanout:");
+  return RedisEventStore.open({
+    keys,
+    retention: options.retention,
+    link: {
+      send: (args) => client.sendCommand(args),
+      sendBuffers: (args) => buffers.sendCommand(args),
+      sendRaw: (args) => client.sendCommand(args),
+      ping: (signal) => client.sendCommand(["PING"], { abortSignal: signal }),
+      isReady: () => client.isReady,
+    },
+    subscribe: async (channel, onMessage) => {
+      await subscriber.subscribe(channel, onMessage);
+    },
+    disconnect: async () => {
+      await Promise.allSettled([subscriber.close(), client.close()]);
+    },
+    ...(options.now ? { now: options.now } : {}),
+  });
+}

@@ -1,0 +1,152 @@
+import type { StoredEvent } from "./event-store.js";
+import type { RedisKeys } from "./redis-keys.js";
+
+/**
+ * One flush of a writer: every run's new events of one tick, applied by one script call (one
+ * round trip, atomic, so every instance sees the same order). The script is idempotent per seq
+ * (events at or below the run's `last_seq` are skipped), so a batch whose reply was lost with a
+ * connection can simply be sent again. It checks every run before it writes anything: a script
+ * that fails leaves Redis as it was.
+ *
+ * KEYS: firehose, firehose head, runs.
+ * ARGV: prefix, channel, max firehose events, max events per run, run TTL s, max runs, safety TTL
+ * s, number of runs; then per run: id, panel, created_at ms ("" unless the batch creates it),
+ * status, agents, ended_at ms, snapshot JSON ("" = unchanged), event count, then per event: seq,
+ * type, agent id, frame. Returns each run's last seq, then the firehose head.
+ */
+export const APPEND_SCRIPT = `
+local fh, fhHead, runs = KEYS[1], KEYS[2], KEYS[3]
+local prefix, channel = ARGV[1], ARGV[2]
+local maxFh, maxEv, ttl, maxRuns, safety = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+local nruns = tonumber(ARGV[8])
+local function int(x) return string.format('%.0f', x) end
+
+local i = 9
+for r = 1, nruns do
+  local id, created = ARGV[i], ARGV[i + 2]
+  if created == '' and redis.call('EXISTS', prefix .. 'run:' .. id .. ':meta') == 0 then
+    return redis.error_reply('NORUN ' .. id)
+  end
+  i = i + 8 + 4 * tonumber(ARGV[i + 7])
+end
+
+if redis.call('EXISTS', fhHead) == 0 then
+  local now = redis.call('TIME')
+  redis.call('SET', fhHead, int(tonumber(now[1]) * 1000000 + tonumber(now[2])))
+end
+
+local out = {}
+local head = tonumber(redis.call('GET', fhHead))
+i = 9
+for r = 1, nruns do
+  local id, panel, created, status, agents, endedAt, snapshot = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
+  local n = tonumber(ARGV[i + 7])
+  i = i + 8
+  local base = prefix .. 'run:' .. id
+  local log, meta = base .. ':log', base .. ':meta'
+  if created ~= '' and redis.call('EXISTS', meta) == 0 then
+    redis.call('HSET', meta, 'panel', panel, 'created_at', created, 'last_seq', 0, 'status', 'running', 'agents', 0)
+    redis.call('EXPIRE', meta, safety)
+    redis.call('ZADD', runs, created, id)
+    local count = redis.call('ZCARD', runs)
+    if count > maxRuns then
+      for _, old in ipairs(redis.call('ZRANGE', runs, 0, count - maxRuns - 1)) do
+        local oldMeta = prefix .. 'run:' .. old .. ':meta'
+        if redis.call('HEXISTS', oldMeta, 'ended_at') == 1 or redis.call('EXISTS', oldMeta) == 0 then
+          redis.call('DEL', oldMeta, prefix .. 'run:' .. old .. ':log', prefix .. 'run:' .. old .. ':snapshot')
+          redis.call('ZREM', runs, old)
+        end
+      end
+    end
+  end
+  local last = tonumber(redis.call('HGET', meta, 'last_seq'))
+  local fresh = last == 0
+  for e = 1, n do
+    local seq = tonumber(ARGV[i])
+    if seq == last + 1 then
+      redis.call('XADD', log, 'MAXLEN', '~', maxEv, '0-' .. ARGV[i], 't', ARGV[i + 1], 'a', ARGV[i + 2], 'f', ARGV[i + 3])
+      head = redis.call('INCR', fhHead)
+      redis.call('XADD', fh, 'MAXLEN', '~', maxFh, '0-' .. int(head), 'r', id, 's', ARGV[i], 'p', panel)
+      last = seq
+    end
+    i = i + 4
+  end
+  if fresh and last > 0 then redis.call('EXPIRE', log, safety) end
+  redis.call('HSET', meta, 'last_seq', last)
+  if status ~= '' then redis.call('HSET', meta, 'status', status) end
+  if agents ~= '' then redis.call('HSET', meta, 'agents', agents) end
+  local ended = '0'
+  if endedAt ~= '' then
+    ended = '1'
+    redis.call('HSET', meta, 'ended_at', endedAt)
+    redis.call('SET', base .. ':snapshot', snapshot, 'EX', ttl)
+    redis.call('EXPIRE', meta, ttl)
+    redis.call('EXPIRE', log, ttl)
+  elseif redis.call('HEXISTS', meta, 'ended_at') == 1 then
+    ended = '1'
+  end
+  redis.call('PUBLISH', channel, id .. '\\t' .. int(last) .. '\\t' .. ended .. '\\t' .. int(head))
+  out[#out + 1] = last
+end
+out[#out + 1] = int(head)
+return out
+`;
+
+/** Retention settings the script enforces (config `retention`). */
+export interface ScriptRetention {
+  run_ttl_s: number;
+  max_events_per_run: number;
+  max_firehose_events: number;
+  max_runs: number;
+}
+
+/** What one run contributes to a flush. */
+export interface RunBatch {
+  runId: string;
+  panel: string | null;
+  /** Set when this batch creates the run (its first flush). */
+  createdAt: number | undefined;
+  /** Summary fields for `GET /v1/runs` that changed in this batch. */
+  status: string | undefined;
+  agents: number | undefined;
+  /** Set when the batch holds `run.completed`: the run's end, and its final snapshot. */
+  endedAt: number | undefined;
+  snapshot: string | undefined;
+  events: StoredEvent[];
+}
+
+/** A running run without an end gets this expiry: longer than any deadline (1 day) allows. */
+const SAFETY_TTL_S = 2 * 86_400;
+
+/** The KEYS and ARGV of one flush. */
+export function appendScriptArgs(
+  keys: RedisKeys,
+  retention: ScriptRetention,
+  batches: readonly RunBatch[],
+): { keys: string[]; args: (string | Buffer)[] } {
+  const args: (string | Buffer)[] = [
+    keys.prefix,
+    keys.channel,
+    String(retention.max_firehose_events),
+    String(retention.max_events_per_run),
+    String(retention.run_ttl_s),
+    String(retention.max_runs),
+    String(SAFETY_TTL_S + retention.run_ttl_s),
+    String(batches.length),
+  ];
+  for (const batch of batches) {
+    args.push(
+      batch.runId,
+      batch.panel ?? "",
+      batch.createdAt === undefined ? "" : String(batch.createdAt),
+      batch.status ?? "",
+      batch.agents === undefined ? "" : String(batch.agents),
+      batch.endedAt === undefined ? "" : String(batch.endedAt),
+      batch.snapshot ?? "",
+      String(batch.events.length),
+    );
+    for (const event of batch.events)
+      args.push(String(event.seq), event.type, event.agentId ?? "", event.frame);
+  }
+  return { keys: [keys.firehose, keys.firehoseHead, keys.runs], args };
+}

@@ -1,0 +1,384 @@
+import type { EventDraft } from "../protocol/events.js";
+import { emptySnapshot, foldEvent, type RunSnapshot } from "../protocol/run-snapshot.js";
+import { EventLog } from "./event-log.js";
+import {
+  type EventStore,
+  type FirehoseBatch,
+  type ReadBatch,
+  type RunMeta,
+  type RunSummary,
+  type StoreState,
+  type StoredEvent,
+} from "./event-store.js";
+import { LoggedEvent } from "./logged-event.js";
+import type { RetentionOptions } from "./memory-event-store.js";
+import type { RunBatch } from "./redis-append-script.js";
+import { parseCancelRequest, parseProgress, type RedisKeys, type RunProgress } from "./redis-keys.js";
+import type { RunControl } from "./run-control.js";
+import {
+  readFirehoseFromRedis,
+  readFirehoseWindow,
+  readRunFromRedis,
+  type FirehoseEvent,
+  type RedisLink,
+} from "./redis-reads.js";
+import { listRunsFromRedis, snapshotFromRedis } from "./redis-run-queries.js";
+import { RedisRunWriter } from "./redis-run-writer.js";
+import { stampJson } from "./stamp-json.js";
+
+/** A run this instance writes: its next seq, its snapshot, and its durable events. */
+interface OwnRun {
+  meta: RunMeta;
+  runIdJson: string;
+  lastSeq: number;
+  snapshot: RunSnapshot;
+  /** Events Redis has acknowledged: what readers of this instance may see. */
+  log: EventLog;
+  endedAt: number | undefined;
+}
+
+/** The live end of a log written elsewhere, fetched once per announcement for every reader here. */
+interface Tail {
+  log: EventLog;
+  /** The head announced on the channel. */
+  known: number;
+  ended: boolean;
+  fetching: boolean;
+  /** Fetch again once the fetch in flight is done (something may have come meanwhile). */
+  again: boolean;
+}
+
+export interface RedisStoreOptions {
+  keys: RedisKeys;
+  retention: RetentionOptions;
+  link: RedisLink & {
+    sendRaw(args: (string | Buffer)[]): Promise<unknown>;
+    /** PING, given up when `signal` aborts. */
+    ping(signal: AbortSignal): Promise<unknown>;
+    /** Whether the command connection is up right now. */
+    isReady(): boolean;
+  };
+  /** Subscribes the subscriber connection to a channel. */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
+  /** Closes the connections. */
+  disconnect(): Promise<void>;
+  now?: () => number;
+}
+
+/** Events of a live end kept per run on each instance (readers further behind read Redis). */
+const TAIL_EVENTS = 4_096;
+/** How long an ended run of this instance stays in memory for its last readers. */
+const KEEP_ENDED_MS = 30_000;
+const SWEEP_MS = 10_000;
+
+/**
+ * The run log in Redis Streams (config `store: redis://…`), shared by every instance. The
+ * instance running a run is its only writer: it stamps seqs itself and sends each tick's events in
+ * one script call ({@link RedisRunWriter}); readers anywhere see an event once Redis has it, so a
+ * reader never holds an event another instance could number differently. Every flush is
+ * announced on one pub/sub channel; each instance follows the runs its readers wait on with one
+ * subscriber connection and one fetch per announcement, shared by all its readers.
+ */
+export class RedisEventStore implements EventStore, RunControl {
+  private readonly own = new Map<string, OwnRun>();
+  private readonly tails = new Map<string, Tail>();
+  private firehose: Promise<Tail> | undefined;
+  private readonly writer: RedisRunWriter;
+  private readonly now: () => number;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly cancelHandlers: ((runId: string, agentIds: readonly string[] | undefined) => void)[] = [];
+
+  private constructor(private readonly options: RedisStoreOptions) {
+    this.now = options.now ?? Date.now;
+    this.writer = new RedisRunWriter(
+      (args) => options.link.sendRaw(args),
+      options.keys,
+      options.retention,
+      (batches) => this.acked(batches),
+    );
+    this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
+  }
+
+  /** A store on connected clients, listening to the channel before it answers anything. */
+  static async open(options: RedisStoreOptions): Promise<RedisEventStore> {
+    const store = new RedisEventStore(options);
+    await options.subscribe(options.keys.channel, (message) => {
+      const progress = parseProgress(message);
+      if (progress) store.announced(progress);
+    });
+    await options.subscribe(options.keys.control, (message) => {
+      const request = parseCancelRequest(message);
+      if (request) for (const handler of store.cancelHandlers) handler(request.runId, request.agentIds);
+    });
+    return store;
+  }
+
+  async requestCancel(runId: string, agentIds: readonly string[] | undefined): Promise<void> {
+    const request = JSON.stringify({ run_id: runId, ...(agentIds ? { agent_ids: agentIds } : {}) });
+    await this.options.link.send(["PUBLISH", this.options.keys.control, request]);
+  }
+
+  onCancel(handler: (runId: string, agentIds: readonly string[] | undefined) => void): void {
+    this.cancelHandlers.push(handler);
+  }
+
+  /** Events appended here that Redis does not have yet. */
+  get backlog(): number {
+    return this.writer.backlog;
+  }
+
+  createRun(meta: RunMeta): void {
+    this.own.set(meta.runId, {
+      meta,
+      runIdJson: JSON.stringify(meta.runId),
+      lastSeq: 0,
+      snapshot: emptySnapshot(meta.runId, meta.createdAt),
+      log: new EventLog(this.options.retention.max_events_per_run),
+      endedAt: undefined,
+    });
+    this.writer.batchOf(meta.runId, meta.panel).createdAt = meta.createdAt;
+  }
+
+  append(runId: string, draft: EventDraft): StoredEvent {
+    const run = this.own.get(runId);
+    if (!run) throw new Error(`append to run ${runId}, which this instance does not write`);
+    const seq = ++run.lastSeq;
+    const ts = this.now();
+    const agentId = "agent_id" in draft ? draft.agent_id : undefined;
+    const json = stampJson(draft, run.runIdJson, seq, ts);
+    const event = LoggedEvent.encode(seq, draft.type, agentId, runId, 0, json);
+    foldEvent(run.snapshot, draft, seq, ts);
+    const batch = this.writer.batchOf(runId, run.meta.panel);
+    batch.events.push(event);
+    if (draft.type === "run.started") batch.agents = draft.agents.length;
+    if (draft.type === "run.completed") {
+      run.endedAt = this.now();
+      batch.status = run.snapshot.status;
+      batch.endedAt = run.endedAt;
+      batch.snapshot = JSON.stringify(run.snapshot);
+    }
+    return event;
+  }
+
+  async hasRun(runId: string): Promise<boolean> {
+    if (this.own.has(runId)) return true;
+    return (await this.options.link.send(["EXISTS", this.options.keys.runMeta(runId)])) === 1;
+  }
+
+  readRun(runId: string, after: number, max: number): Promise<ReadBatch> {
+    const log = this.own.get(runId)?.log ?? this.tails.get(runId)?.log;
+    if (log && after >= log.oldestCursor && after <= log.head) {
+      if (log.ended && after >= log.head) return Promise.resolve({ events: [], ended: true });
+      const events = log.after(after, max) ?? [];
+      return Promise.resolve({ events, ended: log.ended && (events.at(-1)?.seq ?? after) >= log.head });
+    }
+    return readRunFromRedis(this.options.link, this.options.keys, runId, after, max);
+  }
+
+  async waitRun(runId: string, after: number, signal: AbortSignal): Promise<void> {
+    const own = this.own.get(runId);
+    if (own) return own.log.wait(after, signal);
+    const tail = await this.follow(runId);
+    return tail?.log.wait(after, signal);
+  }
+
+  async readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch> {
+    const log = this.firehose && (await this.firehose).log;
+    if (log && after >= log.oldestCursor && after <= log.head) {
+      const window = (log.after(after, max) ?? []) as FirehoseEvent[];
+      const last = window.at(-1);
+      // Holes (events whose run expired before they were fetched) and other panels are skipped,
+      // but the cursor moves past them.
+      const events = window.filter((event) => !event.hole && (panel === undefined || event.panel === panel));
+      return { events, ended: false, ...(last ? { next: last.global } : {}) };
+    }
+    return readFirehoseFromRedis(this.options.link, this.options.keys, after, max, panel, (runId, seq) =>
+      this.localEvent(runId, seq),
+    );
+  }
+
+  async waitFirehose(after: number, signal: AbortSignal): Promise<void> {
+    this.firehose ??= this.firehoseHead().then((head) => ({
+      log: new EventLog(TAIL_EVENTS, head),
+      known: head,
+      ended: false,
+      fetching: false,
+      again: false,
+    }));
+    const tail = await this.firehose;
+    if (after >= tail.log.head && tail.known > tail.log.head) this.pumpFirehose(tail);
+    return tail.log.wait(after, signal);
+  }
+
+  async firehoseHead(): Promise<number> {
+    const { keys, link } = this.options;
+    // The first life of a Redis starts its positions at the current time in µs, like the script.
+    await link.send(["SET", keys.firehoseHead, String(this.now() * 1000), "NX"]);
+    return Number(await link.send(["GET", keys.firehoseHead]));
+  }
+
+  snapshot(runId: string): Promise<RunSnapshot | undefined> {
+    const own = this.own.get(runId);
+    if (own) return Promise.resolve(own.snapshot);
+    return snapshotFromRedis(this.options.link, this.options.keys, runId);
+  }
+
+  listRuns(limit: number, after: string | undefined): Promise<RunSummary[]> {
+    return listRunsFromRedis(
+      this.options.link,
+      this.options.keys,
+      limit,
+      after,
+      (runId) => this.own.get(runId)?.snapshot,
+    );
+  }
+
+  async check(signal: AbortSignal): Promise<StoreState> {
+    const { link } = this.options;
+    if (!link.isReady() || this.writer.lastError !== undefined) return "unreachable";
+    try {
+      await link.ping(signal);
+      return "ok";
+    } catch {
+      return signal.aborted ? "timeout" : "unreachable";
+    }
+  }
+
+  /** Resolves once every event appended so far is in Redis. */
+  drained(): Promise<void> {
+    return this.writer.drained();
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweeper);
+    await this.writer.drained();
+    this.writer.close();
+    await this.options.disconnect();
+  }
+
+  /** A batch is durable: its events become readable here, and a run that ended is complete. */
+  private acked(batches: readonly RunBatch[]): void {
+    for (const batch of batches) {
+      const run = this.own.get(batch.runId);
+      if (!run) continue;
+      for (const event of batch.events) run.log.push(event);
+      if (batch.endedAt !== undefined) run.log.end();
+    }
+  }
+
+  /** Starts (or reuses) the live end of a run written elsewhere; undefined for an unknown run. */
+  private async follow(runId: string): Promise<Tail | undefined> {
+    const existing = this.tails.get(runId);
+    if (existing) return existing;
+    const { keys, link } = this.options;
+    const meta = (await link.send(["HMGET", keys.runMeta(runId), "last_seq", "ended_at"])) as (
+      string | null
+    )[];
+    if (meta[0] === null || meta[0] === undefined) return undefined;
+    // Another reader may have started it while this one asked.
+    const raced = this.tails.get(runId);
+    if (raced) return raced;
+    const head = Number(meta[0]);
+    const ended = meta[1] !== null;
+    // An announcement may have come between the question and now: fetch once to be sure.
+    const tail: Tail = {
+      log: new EventLog(TAIL_EVENTS, head),
+      known: head,
+      ended,
+      fetching: false,
+      again: !ended,
+    };
+    if (ended) tail.log.end();
+    this.tails.set(runId, tail);
+    this.pumpRun(runId, tail);
+    return tail;
+  }
+
+  private announced(progress: RunProgress): void {
+    if (!this.own.has(progress.runId)) {
+      const tail = this.tails.get(progress.runId);
+      if (tail) {
+        tail.known = Math.max(tail.known, progress.lastSeq);
+        tail.ended ||= progress.ended;
+        this.pumpRun(progress.runId, tail);
+      }
+    }
+    void this.firehose?.then((tail) => {
+      tail.known = Math.max(tail.known, progress.firehoseHead);
+      this.pumpFirehose(tail);
+    });
+  }
+
+  /** Fetches what was announced past the tail's head, one fetch at a time, for all readers here. */
+  private pumpRun(runId: string, tail: Tail): void {
+    if (tail.fetching) {
+      tail.again = true;
+      return;
+    }
+    if (tail.log.ended || (!tail.again && !tail.ended && tail.known <= tail.log.head)) return;
+    tail.again = false;
+    tail.fetching = true;
+    readRunFromRedis(this.options.link, this.options.keys, runId, tail.log.head, TAIL_EVENTS)
+      .then((batch) => {
+        for (const event of batch.events) tail.log.push(event);
+        if (batch.ended) tail.log.end();
+        // Nothing more to have: what was announced is here (or was a stale announcement).
+        else if (batch.events.length === 0) tail.known = tail.log.head;
+      })
+      .catch(() => {
+        // Redis away, or the log expired or was trimmed past this head: forget the tail, so
+        // that its readers, woken now, read Redis themselves and meet the error there.
+        this.tails.delete(runId);
+        tail.fetching = false;
+        tail.log.end();
+      })
+      .finally(() => {
+        if (!tail.fetching) return;
+        tail.fetching = false;
+        if (tail.again || tail.known > tail.log.head || (tail.ended && !tail.log.ended))
+          this.pumpRun(runId, tail);
+      });
+  }
+
+  private pumpFirehose(tail: Tail): void {
+    if (tail.fetching) {
+      tail.again = true;
+      return;
+    }
+    if (!tail.again && tail.known <= tail.log.head) return;
+    tail.again = false;
+    tail.fetching = true;
+    const after = tail.log.head;
+    readFirehoseWindow(this.options.link, this.options.keys, after, TAIL_EVENTS, (runId, seq) =>
+      this.localEvent(runId, seq),
+    )
+      .then((events) => {
+        for (const event of events) tail.log.push(event);
+        if (events.length === 0) tail.known = tail.log.head;
+      })
+      .catch(() => {
+        // Trimmed past this window (or Redis away): start the window over at the announced head;
+        // readers behind it read Redis themselves and meet the error there.
+        const old = tail.log;
+        tail.log = new EventLog(TAIL_EVENTS, Math.max(tail.known, old.head));
+        old.end();
+      })
+      .finally(() => {
+        tail.fetching = false;
+        if (tail.again || tail.known > tail.log.head) this.pumpFirehose(tail);
+      });
+  }
+
+  /** An event this instance holds in memory (its own runs, and the live ends it follows). */
+  private localEvent(runId: string, seq: number): StoredEvent | undefined {
+    const log = this.own.get(runId)?.log ?? this.tails.get(runId)?.log;
+    return log?.after(seq - 1, 1)?.[0];
+  }
+
+  private sweep(): void {
+    const cutoff = this.now() - KEEP_ENDED_MS;
+    for (const [runId, run] of this.own)
+      if (run.endedAt !== undefined && run.endedAt < cutoff && run.log.ended) this.own.delete(runId);
+    for (const [runId, tail] of this.tails) if (tail.log.waiting === 0) this.tails.delete(runId);
+  }
+}

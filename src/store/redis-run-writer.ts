@@ -1,0 +1,151 @@
+import { createHash } from "node:crypto";
+import {
+  APPEND_SCRIPT,
+  appendScriptArgs,
+  type RunBatch,
+  type ScriptRetention,
+} from "./redis-append-script.js";
+import type { RedisKeys } from "./redis-keys.js";
+
+/** The one Redis call the writer needs; the store passes its client's `sendCommand`. */
+export type SendCommand = (args: (string | Buffer)[]) => Promise<unknown>;
+
+const SCRIPT_SHA = createHash("sha1").update(APPEND_SCRIPT).digest("hex");
+const RETRY_MIN_MS = 50;
+const RETRY_MAX_MS = 2_000;
+
+/**
+ * Writes the events of this instance's runs to Redis: everything appended in one tick goes out
+ * as one script call (one round trip, not one per event), one call in flight at a time so that
+ * logs stay in order. A call that fails (Redis away) is sent again, with backoff, together with
+ * what came meanwhile; the script skips what it already has, so nothing is written twice. `acked`
+ * hears, in order, of every batch once it is durable.
+ */
+export class RedisRunWriter {
+  private pending = new Map<string, RunBatch>();
+  private inFlight = false;
+  private scheduled = false;
+  private retryMs = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+  private drainWaiters: (() => void)[] = [];
+  /** The error of the last failed flush, until one succeeds (readiness). */
+  lastError: unknown = undefined;
+
+  constructor(
+    private readonly send: SendCommand,
+    private readonly keys: RedisKeys,
+    private readonly retention: ScriptRetention,
+    private readonly acked: (batches: readonly RunBatch[]) => void,
+  ) {}
+
+  /** The batch of `runId` that the next flush will carry (created on first use in a tick). */
+  batchOf(runId: string, panel: string | null): RunBatch {
+    let batch = this.pending.get(runId);
+    if (!batch) {
+      batch = {
+        runId,
+        panel,
+        createdAt: undefined,
+        status: undefined,
+        agents: undefined,
+        endedAt: undefined,
+        snapshot: undefined,
+        events: [],
+      };
+      this.pending.set(runId, batch);
+    }
+    this.schedule();
+    return batch;
+  }
+
+  /** Events appended but not yet durable. */
+  get backlog(): number {
+    let count = 0;
+    for (const batch of this.pending.values()) count += batch.events.length;
+    return count;
+  }
+
+  /** Resolves once everything appended so far is durable (or the writer closed). */
+  drained(): Promise<void> {
+    if ((this.pending.size === 0 && !this.inFlight) || this.closed) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  /** Read through a call: `closed` may change while a flush waits for Redis. */
+  private isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retryTimer);
+    for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight || this.retryTimer !== undefined) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.inFlight || this.closed || this.pending.size === 0) return;
+    const batches = [...this.pending.values()];
+    this.pending = new Map();
+    this.inFlight = true;
+    try {
+      await this.call(batches);
+      this.lastError = undefined;
+      this.retryMs = 0;
+      this.inFlight = false;
+      this.acked(batches);
+    } catch (error) {
+      this.inFlight = false;
+      if (this.isClosed()) return;
+      this.lastError = error;
+      this.requeue(batches);
+      this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = undefined;
+        void this.flush();
+      }, this.retryMs);
+      return;
+    }
+    if (this.pending.size > 0) this.schedule();
+    else for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  /** Puts a failed flush back in front of what was appended meanwhile, run by run, in order. */
+  private requeue(failed: readonly RunBatch[]): void {
+    const newer = this.pending;
+    this.pending = new Map(failed.map((batch) => [batch.runId, batch]));
+    for (const [runId, batch] of newer) {
+      const older = this.pending.get(runId);
+      if (!older) {
+        this.pending.set(runId, batch);
+        continue;
+      }
+      older.events.push(...batch.events);
+      older.status = batch.status ?? older.status;
+      older.agents = batch.agents ?? older.agents;
+      older.endedAt = batch.endedAt ?? older.endedAt;
+      older.snapshot = batch.snapshot ?? older.snapshot;
+    }
+  }
+
+  private async call(batches: readonly RunBatch[]): Promise<void> {
+    const { keys, args } = appendScriptArgs(this.keys, this.retention, batches);
+    const tail = [String(keys.length), ...keys, ...args];
+    try {
+      await this.send(["EVALSHA", SCRIPT_SHA, ...tail]);
+    } catch (error) {
+      // First use on this Redis (or after a restart): send the script itself, which caches it.
+      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      await this.send(["EVAL", APPEND_SCRIPT, ...tail]);
+    }
+  }
+}

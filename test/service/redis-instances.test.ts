@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { startSimulator, type SimAgentSpec, type Simulator } from "../../src/simulator/index.js";
+import { connectRedisStore } from "../../src/store/connect-redis-store.js";
+import type { RedisEventStore } from "../../src/store/redis-event-store.js";
+import { agentId, scripted } from "../helpers/agents.js";
+import { API_KEY, startInstance, type Instance } from "../helpers/fanout-harness.js";
+import { redisAvailable, redisSuite } from "../helpers/redis-server.js";
+import { useRedisServer } from "../helpers/redis-server-shared.js";
+import { ofType, readEvents, reassemble, sseFrames, type SseFrame } from "../helpers/sse-client.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const RETENTION = {
+  run_ttl_s: 600,
+  max_events_per_run: 100_000,
+  max_firehose_events: 100_000,
+  max_runs: 1_000,
+};
+
+describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), () => {
+  const redis = useRedisServer();
+  let sim: Simulator | undefined;
+  const instances: Instance[] = [];
+  afterEach(async () => {
+    for (const instance of instances.splice(0)) await instance.close();
+    await sim?.close();
+    sim = undefined;
+  });
+
+  /** The simulator and `count` service instances sharing one Redis key space. */
+  async function start(agents: SimAgentSpec[], count = 2): Promise<Instance[]> {
+    sim = await startSimulator({ agents, port: 0, apiKey: API_KEY });
+    const prefix = redis.keyPrefix();
+    for (let index = 0; index < count; index++) {
+      const store: RedisEventStore = await connectRedisStore({
+        url: redis.url,
+        retention: RETENTION,
+        prefix,
+      });
+      instances.push(await startInstance(sim, {}, { store, control: store }));
+    }
+    return instances;
+  }
+
+  const framesOf = async (response: Response) => {
+    const frames: SseFrame[] = [];
+    for await (const frame of sseFrames(response)) frames.push(frame);
+    return frames.map(({ id, event, data }) => ({ id, event, data }));
+  };
+
+  it("serves a run started on A to readers on B, live from the start and from a cursor, byte for byte", async () => {
+    const answers = ["One answer, told slowly to the end.", "Another answer, also in pieces."];
+    const [a, b] = await start([
+      scripted(1, answers[0] ?? "", { speed: { ttft_ms: 0, tokens_per_second: 200 } }),
+      scripted(2, answers[1] ?? "", { speed: { ttft_ms: 0, tokens_per_second: 200 } }),
+    ]);
+    if (!a || !b) throw new Error("two instances");
+    const own = await a.stream({ message: "go", agent_ids: [agentId(1), agentId(2)] });
+    const runId = own.headers.get("x-run-id") ?? "";
+    const live = fetch(`${b.url}/v1/runs/${runId}/events`);
+    const ownFrames = await framesOf(own);
+    const liveFrames = await framesOf(await live);
+    expect(liveFrames).toEqual(ownFrames);
+    const events = await readEvents(await fetch(`${b.url}/v1/runs/${runId}/events`));
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(reassemble(events)).toEqual({ [agentId(1)]: answers[0], [agentId(2)]: answers[1] });
+    const middle = Math.floor(ownFrames.length / 2);
+    const rest = await framesOf(
+      await fetch(`${b.url}/v1/runs/${runId}/events`, { headers: { "last-event-id": String(middle) } }),
+    );
+    expect(rest).toEqual(ownFrames.slice(middle));
+    const snapshot = (await (await fetch(`${b.url}/v1/runs/${runId}`)).json()) as {
+      status: string;
+      agents: Record<string, { text: string }>;
+    };
+    expect(snapshot.status).toBe("completed");
+    expect(snapshot.agents[agentId(1)]?.text).toBe(answers[0]);
+    const ended = await fetch(`${b.url}/v1/runs/${runId}/events`, {
+      headers: { "last-event-id": String(ownFrames.length) },
+    });
+    expect(ended.status).toBe(204);
+  });
+
+  it("lists A's runs on B and streams them in B's firehose", async () => {
+    const [a, b] = await start([scripted(1, "Listed.")]);
+    if (!a || !b) throw new Error("two instances");
+    const firehose = await fetch(`${b.url}/v1/events`);
+    const created = await a.post("/v1/runs", { message: "hi", agent_ids: [agentId(1)] });
+    const { run_id: runId } = (await created.json()) as { run_id: string };
+    const seen: string[] = [];
+    for await (const frame of sseFrames(firehose)) {
+      const event = JSON.parse(frame.data ?? "{}") as { type: string; run_id: string };
+      if (event.run_id === runId) seen.push(event.type);
+      if (event.type === "run.completed") break;
+    }
+    expect(seen[0]).toBe("run.started");
+    expect(seen.at(-1)).toBe("run.completed");
+    const own = await readEvents(await fetch(`${a.url}/v1/runs/${runId}/events`));
+    expect(seen).toEqual(own.map((event) => event.type));
+    const list = (await (await fetch(`${b.url}/v1/runs`)).json()) as {
+      runs: { run_id: string; status: string }[];
+    };
+    expect(list.runs).toEqual([expect.objectContaining({ run_id: runId, status: "completed" })]);
+  });
+
+  it("cancels on B a run that A holds: A's upstream streams close and Letta's cancel is called", async () => {
+    const held = (n: number) =>
+      scripted(n, "Never finished.", { faults: [{ kind: "hold", after_events: 1 }] });
+    const [a, b] = await start([held(1), held(2)]);
+    if (!a || !b) throw new Error("two instances");
+    const s = sim;
+    if (!s) throw new Error("simulator");
+    const created = await a.post("/v1/runs", { message: "hi", agent_ids: [agentId(1), agentId(2)] });
+    const { run_id: runId } = (await created.json()) as { run_id: string };
+    await waitFor(() => s.record.openStreams() === 2, "both streams open on A");
+    const cancelled = await b.post(`/v1/runs/${runId}/cancel`, {});
+    expect({ status: cancelled.status, body: (await cancelled.json()) as unknown }).toEqual({
+      status: 200,
+      body: { run_id: runId, status: "cancelled" },
+    });
+    await waitFor(() => s.record.openStreams() === 0, "A's upstream streams closed");
+    for (const id of [agentId(1), agentId(2)]) {
+      expect(s.record.streams(id).every((stream) => stream.closedByClient)).toBe(true);
+      expect(s.record.requests(id).filter((request) => request.kind === "cancel")).toHaveLength(1);
+    }
+    const events = await readEvents(await fetch(`${b.url}/v1/runs/${runId}/events`));
+    expect(ofType(events, "agent.completed").map((event) => event.status)).toEqual([
+      "cancelled",
+      "cancelled",
+    ]);
+    expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "cancelled" });
+  });
+});
