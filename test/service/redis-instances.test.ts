@@ -88,7 +88,7 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
     const { run_id: runId } = (await created.json()) as { run_id: string };
     const seen: string[] = [];
     for await (const frame of sseFrames(firehose)) {
-      const event = JSON.parse(frame.data ?? "{}") as { type: string; run_id: string };
+      const event = JSON.parse(frame.data) as { type: string; run_id: string };
       if (event.run_id === runId) seen.push(event.type);
       if (event.type === "run.completed") break;
     }
