@@ -35,7 +35,11 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   let store: (EventStore & RunControl) | undefined;
   if (config.store !== "memory") {
     try {
-      store = await connectRedisStore({ url: config.store, retention: config.retention });
+      store = await connectRedisStore({
+        url: config.store,
+        retention: config.retention,
+        prefix: config.redis.key_prefix,
+      });
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
       console.error(`${error.message}. Start Redis, correct store: / REDIS_URL, or use store: memory.`);

@@ -143,6 +143,34 @@ const Retention = z
   })
   .describe("How much history is kept for readers that arrive late or resume.");
 
+const Redis = z
+  .strictObject({
+    key_prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]*$/, "must be letters, digits, _ . : or -")
+      .default("fanout:")
+      .describe("Every key this service writes in Redis starts with it, so deployments can share one Redis."),
+    lease_ms: count(1_000, 600_000)
+      .default(10_000)
+      .describe(
+        "How long an instance holds a run without renewing; after it, another instance takes the run over.",
+      ),
+    renew_ms: count(100, 300_000)
+      .default(3_000)
+      .describe("How often an instance renews its leases and looks for runs to take over."),
+  })
+  .check((ctx) => {
+    if (ctx.value.renew_ms * 2 > ctx.value.lease_ms) {
+      ctx.issues.push({
+        code: "custom",
+        path: ["renew_ms"],
+        message: `must be at most half of lease_ms (${ctx.value.lease_ms}), so one late renewal loses no lease`,
+        input: ctx.value.renew_ms,
+      });
+    }
+  })
+  .describe("The Redis store (store: redis://…): key prefix, and the run leases of failover.");
+
 const Compression = z
   .strictObject({
     enabled: z
@@ -209,6 +237,7 @@ export const FanoutConfig = z
       .prefault({})
       .describe("Named sets of agents: POST /v1/panels/{name}/runs."),
     store: Store.default("memory"),
+    redis: Redis.prefault({}),
     auth: Auth.prefault({}),
     cors: Cors.prefault({}),
     limits: Limits.prefault({}),
