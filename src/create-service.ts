@@ -65,7 +65,9 @@ export function createService(options: ServiceOptions): Service {
     activeRuns: () => runs.size,
     bufferedEvents: () => runs.bufferedEvents(),
   });
+  const control = options.control ?? localRunControl();
   const runs = new RunService({
+    control,
     source: options.source ?? createLettaAgentSource(client),
     store,
     maxActiveRuns: config.limits.max_active_runs,
@@ -89,8 +91,9 @@ export function createService(options: ServiceOptions): Service {
   });
   const resolveTags: TagResolver = (tags, matchAll, signal) =>
     listAgentsByTags(client, tags, matchAll, signal);
-  const control = options.control ?? localRunControl();
   control.onCancel((runId, agentIds) => runs.get(runId)?.run.cancel(agentIds));
+  control.onTakeover((taken) => runs.continueRun(taken));
+  control.onLost((runId) => runs.lose(runId));
   const app = createApp({
     config,
     authTokens: options.authTokens,

@@ -39,6 +39,8 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
         url: config.store,
         retention: config.retention,
         prefix: config.redis.key_prefix,
+        leaseMs: config.redis.lease_ms,
+        renewMs: config.redis.renew_ms,
       });
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;

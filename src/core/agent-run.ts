@@ -9,6 +9,7 @@ import type { BackpressureGate } from "./backpressure-gate.js";
 import { AgentOutputSink } from "./agent-output-sink.js";
 import { classifyFailure, internalFailure, type Failure } from "./classify-failure.js";
 import { planRetry } from "./plan-retry.js";
+import type { AgentProgress } from "./agent-progress.js";
 import { readAttempt, type AttemptState } from "./read-attempt.js";
 
 /** What the run shares with each of its agents. */
@@ -27,6 +28,11 @@ export interface AgentRunContext {
    * the error behind it, so that the service can log it: `internal` is never silent.
    */
   reportInternal: (agentId: string, cause: unknown) => void;
+  /**
+   * Hears how far each agent got upstream, right after the events it covers were emitted (the
+   * Redis store keeps it with them, for a takeover).
+   */
+  onProgress?: (agentId: string, progress: AgentProgress) => void;
 }
 
 export interface AgentRunSpec {
@@ -34,6 +40,8 @@ export interface AgentRunSpec {
   options: AgentOptions;
   /** Epoch ms when the agent entered the run (for `queued_ms`). */
   queuedAt: number;
+  /** Set when this instance takes the agent over from one that stopped: how far that one got. */
+  resume?: AgentProgress;
 }
 
 /** Bound on waiting for Letta's cancel endpoint before the agent reports `cancelled`. */
@@ -76,9 +84,36 @@ export async function runAgent(
   let background =
     options.background === true || (options.background === "auto" && !context.upstream.backgroundUnavailable);
   let failure: Failure | undefined;
+  let attempt = 1;
+  const progressed = () =>
+    context.onProgress?.(agentId, {
+      attempt,
+      accepted: state.accepted,
+      background,
+      ...(state.lettaRunId === undefined ? {} : { letta_run_id: state.lettaRunId }),
+      ...(state.lastSeqId === undefined ? {} : { last_seq_id: state.lastSeqId }),
+    });
+  if (spec.resume) {
+    background = spec.resume.background;
+    const takeover = takeOver(spec.resume, options, state);
+    if (takeover.kind === "fail") failure = takeover.failure;
+    else {
+      attempt = spec.resume.attempt + 1;
+      sink.event({
+        type: "agent.retry",
+        agent_id: agentId,
+        attempt,
+        delay_ms: 0,
+        reason: "takeover",
+        mode: takeover.mode,
+        ...(takeover.mode === "resume" ? { resume_after: state.lastSeqId ?? 0 } : {}),
+      });
+      progressed();
+    }
+  }
 
   try {
-    for (let attempt = 1; ;) {
+    while (failure === undefined) {
       if (signal.aborted) break;
       const request: OpenRequest =
         state.accepted && state.lettaRunId !== undefined
@@ -93,7 +128,7 @@ export async function runAgent(
       metrics.attempts = attempt;
       metrics.request();
       try {
-        await readAttempt(context.source, request, options, state, sink, signal, attempt);
+        await readAttempt(context.source, request, options, state, sink, signal, attempt, progressed);
         return await finish(sink, metrics, state.stopReason);
       } catch (error) {
         // The signal may have aborted during the await above; TS narrowing cannot see that.
@@ -123,6 +158,7 @@ export async function runAgent(
           state.lastSeqId = undefined;
         }
         attempt += 1;
+        progressed();
         sink.event({
           type: "agent.retry",
           agent_id: agentId,
@@ -141,7 +177,8 @@ export async function runAgent(
 
   if (signal.aborted) {
     const why = stopOf(signal);
-    if (state.accepted) await cancelUpstream(context.source, agentId, state.lettaRunId);
+    if (state.accepted && why.handedOver !== true)
+      await cancelUpstream(context.source, agentId, state.lettaRunId);
     return end(sink, metrics, why.status, { code: why.code, message: why.message });
   }
   let final = failure;
@@ -151,6 +188,46 @@ export async function runAgent(
     context.reportInternal(agentId, new Error("the agent's attempt loop ended without an outcome"));
   }
   return end(sink, metrics, "failed", { code: final.code, message: final.message }, state.stopReason);
+}
+
+/**
+ * How to continue an agent that another instance was running (API.md §4 and §6): a message
+ * Letta accepted is resumed from the last `seq_id` in the log, never sent again; one it never
+ * accepted is sent; one it accepted without a way to resume (foreground) ends
+ * `upstream_disconnected`, keeping its text. The takeover counts as an attempt.
+ */
+function takeOver(
+  progress: AgentProgress,
+  options: AgentOptions,
+  state: AttemptState,
+): { kind: "retry"; mode: "resend" | "resume" } | { kind: "fail"; failure: Failure } {
+  const lost = "The instance running this agent stopped";
+  if (progress.attempt + 1 > options.retry.max_attempts) {
+    return {
+      kind: "fail",
+      failure: {
+        code: "upstream_disconnected",
+        message: `${lost}, and its attempts (retry.max_attempts = ${options.retry.max_attempts}) are spent.`,
+        retryable: false,
+      },
+    };
+  }
+  if (!progress.accepted) return { kind: "retry", mode: "resend" };
+  if (progress.background && progress.letta_run_id !== undefined) {
+    state.accepted = true;
+    state.lettaRunId = progress.letta_run_id;
+    state.lastSeqId = progress.last_seq_id;
+    return { kind: "retry", mode: "resume" };
+  }
+  if (options.retry.resend_after_accept) return { kind: "retry", mode: "resend" };
+  return {
+    kind: "fail",
+    failure: {
+      code: "upstream_disconnected",
+      message: `${lost} after Letta accepted the message, and its stream cannot be resumed (it was not in background mode); the text so far is kept.`,
+      retryable: false,
+    },
+  };
 }
 
 /** Maps Letta's stop reason to the agent's final status (letta-wire §2.6). */

@@ -5,6 +5,8 @@ export interface AgentStop {
   status: Extract<AgentEndStatus, "cancelled" | "timed_out">;
   code: Extract<AgentErrorCode, "cancelled" | "deadline_exceeded">;
   message: string;
+  /** Another instance continues the agent: leave its Letta run going (no cancel upstream). */
+  handedOver?: boolean;
 }
 
 export const stopCancelled = (message = "The agent was cancelled."): AgentStop => ({
@@ -17,6 +19,14 @@ export const stopTimedOut = (message: string): AgentStop => ({
   status: "timed_out",
   code: "deadline_exceeded",
   message,
+});
+
+/** The run moves to another instance, which resumes its agents where this one stopped. */
+export const stopHandedOver = (): AgentStop => ({
+  status: "cancelled",
+  code: "cancelled",
+  message: "The run was handed over to another instance.",
+  handedOver: true,
 });
 
 /** Reads an AgentStop back from an aborted signal (anything else counts as a cancel). */

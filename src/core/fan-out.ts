@@ -6,7 +6,8 @@ import type { MessageInput } from "../protocol/run-request.js";
 import type { RunOptions } from "../protocol/run-options.js";
 import { runAgent, type AgentRunContext } from "./agent-run.js";
 import type { AgentSource } from "./agent-source.js";
-import { stopCancelled, stopTimedOut } from "./agent-stop.js";
+import type { AgentProgress } from "./agent-progress.js";
+import { stopCancelled, stopHandedOver, stopTimedOut } from "./agent-stop.js";
 import { BackpressureGate } from "./backpressure-gate.js";
 import { RunOutcome } from "./run-outcome.js";
 
@@ -19,12 +20,29 @@ export interface RunPlan {
   effectiveOptions: Record<string, unknown>;
 }
 
+/**
+ * Where a run stood when the instance running it stopped (API.md §6 failover): when it started,
+ * the agents that had ended, and how far each started one got upstream. Agents in neither had not
+ * left the queue.
+ */
+export interface RunContinuation {
+  startedAt: number;
+  ended: Record<string, AgentEndStatus>;
+  progress: Record<string, AgentProgress>;
+  /** Events already in the log (the run's `metrics.events` counts them too). */
+  events: number;
+}
+
 export interface FanOutDeps {
   source: AgentSource;
   now?: () => number;
   random?: () => number;
   /** Hears of every agent that ends with code `internal`, with its cause (see `runAgent`). */
   onInternalError?: (agentId: string, cause: unknown) => void;
+  /** Hears how far each agent got upstream (see `runAgent`); a takeover continues from it. */
+  onProgress?: (agentId: string, progress: AgentProgress) => void;
+  /** Continues a run another instance started, instead of starting it (no `run.started`). */
+  continuation?: RunContinuation;
 }
 
 /** A started fan-out: its events, and the handles the outside world steers it with. */
@@ -35,6 +53,8 @@ export interface FanOut {
   gate: BackpressureGate;
   /** Cancels the run, or only some of its agents. Idempotent. */
   cancel(agentIds?: readonly string[]): void;
+  /** Stops every agent without cancelling it at Letta: another instance continues the run. */
+  handOver(): void;
 }
 
 /**
@@ -50,8 +70,11 @@ export interface FanOut {
 export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
   const now = deps.now ?? Date.now;
   const gate = new BackpressureGate();
+  const continuation = deps.continuation;
   const stops = new Map(plan.agents.map((agent) => [agent.agentId, new AbortController()]));
   const outcome = new RunOutcome(plan.agents.map((agent) => agent.agentId));
+  if (continuation) outcome.resume(continuation.ended, continuation.events);
+  const running = plan.agents.filter((agent) => continuation?.ended[agent.agentId] === undefined);
 
   const stopAgents = (ids: Iterable<string>, reason: unknown) => {
     for (const id of ids) stops.get(id)?.abort(reason);
@@ -66,7 +89,7 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
   };
 
   const events = new Observable<EventDraft>((subscriber) => {
-    const startedAt = now();
+    const startedAt = continuation?.startedAt ?? now();
     const context: AgentRunContext = {
       source: deps.source,
       message: plan.message,
@@ -76,31 +99,46 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
       now,
       random: deps.random ?? Math.random,
       reportInternal: deps.onInternalError ?? (() => undefined),
+      ...(deps.onProgress ? { onProgress: deps.onProgress } : {}),
     };
-    const deadline = setTimeout(() => {
-      outcome.end("timed_out");
-      stopAgents(stops.keys(), stopTimedOut(`The run's deadline of ${plan.options.deadline_ms} ms passed.`));
-    }, plan.options.deadline_ms);
+    const deadline = setTimeout(
+      () => {
+        outcome.end("timed_out");
+        stopAgents(
+          stops.keys(),
+          stopTimedOut(`The run's deadline of ${plan.options.deadline_ms} ms passed.`),
+        );
+      },
+      Math.max(0, context.runDeadlineAt - now()),
+    );
 
-    subscriber.next({
-      type: "run.started",
-      agents: plan.agents.map(({ agentId, label }) => ({ agent_id: agentId, ...(label ? { label } : {}) })),
-      options: plan.effectiveOptions,
-    });
+    if (!continuation) {
+      subscriber.next({
+        type: "run.started",
+        agents: plan.agents.map(({ agentId, label }) => ({ agent_id: agentId, ...(label ? { label } : {}) })),
+        options: plan.effectiveOptions,
+      });
+    }
 
     const concurrency = plan.options.max_concurrency;
     const limit = pLimit(concurrency);
-    const agentStreams = plan.agents.map((agent, index) => {
+    const agentStreams = running.map((agent, index) => {
       const stop = stops.get(agent.agentId) ?? new AbortController();
       return new Observable<AgentEventDraft>((agentSubscriber) => {
-        if (index >= concurrency) {
+        if (index >= concurrency && !continuation) {
           agentSubscriber.next({
             type: "agent.queued",
             agent_id: agent.agentId,
             position: index - concurrency + 1,
           });
         }
-        const spec = { agentId: agent.agentId, options: agent.options, queuedAt: startedAt };
+        const resume = continuation?.progress[agent.agentId];
+        const spec = {
+          agentId: agent.agentId,
+          options: agent.options,
+          queuedAt: startedAt,
+          ...(resume ? { resume } : {}),
+        };
         void limit(() => runAgent(spec, context, stop.signal, (event) => agentSubscriber.next(event))).then(
           () => agentSubscriber.complete(),
           (error: unknown) => agentSubscriber.error(error),
@@ -140,5 +178,6 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
     };
   });
 
-  return { events, gate, cancel };
+  const handOver = () => stopAgents(stops.keys(), stopHandedOver());
+  return { events, gate, cancel, handOver };
 }

@@ -35,6 +35,7 @@ export async function readAttempt(
   sink: AgentOutputSink,
   stop: AbortSignal,
   attemptNumber: number,
+  progressed: () => void = noProgress,
 ): Promise<void> {
   const attempt = new AbortController();
   const signal = AbortSignal.any([stop, attempt.signal]);
@@ -58,6 +59,7 @@ export async function readAttempt(
         const lettaRunId = next.done ? undefined : next.value.lettaRunId;
         if (lettaRunId !== undefined) state.lettaRunId = lettaRunId;
         sink.started(attemptNumber, state.lettaRunId);
+        progressed();
       }
       if (next.done) break;
       idle.touch();
@@ -66,7 +68,10 @@ export async function readAttempt(
       for (const output of item.outputs) if (output.type === "stop") state.stopReason = output.stop_reason;
       await sink.item(item, signal, idle);
       throwIfAborted(attempt.signal);
-      if (item.seqId !== undefined) state.lastSeqId = item.seqId;
+      if (item.seqId !== undefined && item.seqId !== state.lastSeqId) {
+        state.lastSeqId = item.seqId;
+        progressed();
+      }
     }
     if (state.stopReason === undefined) {
       throw new UpstreamFailure(
@@ -90,6 +95,10 @@ export async function readAttempt(
 }
 
 const ATTEMPT_OVER = new Error("attempt over");
+
+function noProgress(): void {
+  // Without a listener (tests, a single process) progress is not reported.
+}
 
 /** The IdleTimeout this attempt was aborted with, if that is what happened. */
 function ownAbort(signal: AbortSignal): IdleTimeout | undefined {

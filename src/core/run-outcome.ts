@@ -15,6 +15,16 @@ export class RunOutcome {
     for (const id of agentIds) this.agentStatus.set(id, undefined);
   }
 
+  /**
+   * Starts from where another instance left the run (a takeover): the agents that had ended, and
+   * the events already in the log.
+   */
+  resume(ended: Readonly<Record<string, AgentEndStatus>>, events: number): void {
+    for (const [id, status] of Object.entries(ended))
+      if (this.agentStatus.has(id)) this.agentStatus.set(id, status);
+    this.events = events + 1;
+  }
+
   /** What ended the run, if something did before all agents finished; the first one wins. */
   end(status: "cancelled" | "timed_out" | "completed"): void {
     if (this.unfinished().length === 0) return;

@@ -1,10 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { Subscription } from "rxjs";
 import type { AgentSource } from "../core/agent-source.js";
-import { fanOut, type FanOut } from "../core/fan-out.js";
+import type { AgentProgress } from "../core/agent-progress.js";
+import { fanOut, type FanOut, type RunContinuation, type RunPlan } from "../core/fan-out.js";
 import { overloaded } from "../errors.js";
 import type { EventDraft } from "../protocol/events.js";
 import type { EventStore } from "../store/event-store.js";
+import type { RunControl } from "../store/run-control.js";
+import type { TakenRun } from "../store/redis-takeover.js";
 import type { PlannedRun } from "./plan-run.js";
 
 /** A run this process is executing. */
@@ -24,6 +27,8 @@ export interface RunServiceOptions {
   log?: (message: string, error?: unknown) => void;
   /** Sees every event as it enters a run log (metrics). */
   observe?: (event: EventDraft) => void;
+  /** Other instances (Redis): a stopping instance hands its runs to them instead of cancelling. */
+  control?: RunControl;
 }
 
 /**
@@ -31,7 +36,10 @@ export interface RunServiceOptions {
  * the store's run log in order, and the pacing reader's backpressure gate counts what it took.
  */
 export class RunService {
-  private readonly active = new Map<string, ActiveRun & { subscription: Subscription }>();
+  private readonly active = new Map<
+    string,
+    ActiveRun & { subscription: Subscription; resolveDone: () => void }
+  >();
   private accepting = true;
 
   constructor(private readonly options: RunServiceOptions) {}
@@ -55,13 +63,58 @@ export class RunService {
         `${this.active.size} runs are already running (limits.max_active_runs); retry shortly.`,
       );
     }
-    const { store } = this.options;
     const runId = `fr-${randomUUID()}`;
-    store.createRun({ runId, panel: planned.panel, createdAt: (this.options.now ?? Date.now)() });
-    const run = fanOut(planned.plan, {
+    const createdAt = (this.options.now ?? Date.now)();
+    this.options.store.createRun({ runId, panel: planned.panel, createdAt, plan: planned.plan });
+    return this.execute(runId, planned.plan, paced, undefined);
+  }
+
+  /**
+   * Continues a run that another instance started and can no longer finish (it died, froze or
+   * handed it over): the store has made this instance its writer; the run goes on from its last
+   * seq, resuming each agent where its progress says (API.md §6).
+   */
+  continueRun(taken: TakenRun): void {
+    if (!this.accepting || this.active.has(taken.runId)) return;
+    const plan = taken.plan as RunPlan | undefined;
+    if (plan === undefined) {
+      this.options.log?.(`run ${taken.runId} was taken over but has no stored plan; it cannot be continued`);
+      return;
+    }
+    this.execute(taken.runId, plan, false, {
+      startedAt: taken.createdAt,
+      ended: taken.ended,
+      progress: taken.progress as Record<string, AgentProgress>,
+      events: taken.lastSeq,
+    });
+  }
+
+  /**
+   * Stops a run here without a word in its log and without cancelling its agents at Letta:
+   * another instance writes it now (it took the run over, or this one handed it over).
+   */
+  lose(runId: string): void {
+    const active = this.active.get(runId);
+    if (!active) return;
+    active.run.handOver();
+    active.subscription.unsubscribe();
+    this.active.delete(runId);
+    active.resolveDone();
+  }
+
+  private execute(
+    runId: string,
+    plan: RunPlan,
+    paced: boolean,
+    continuation: RunContinuation | undefined,
+  ): ActiveRun {
+    const { store } = this.options;
+    const run = fanOut(plan, {
       source: this.options.source,
       onInternalError: (agentId, cause) =>
         this.options.log?.(`run ${runId} agent ${agentId} ended with code internal`, cause),
+      onProgress: (agentId, progress) => store.progress(runId, agentId, progress),
+      ...(continuation ? { continuation } : {}),
       ...(this.options.now ? { now: this.options.now } : {}),
       ...(this.options.random ? { random: this.options.random } : {}),
     });
@@ -91,13 +144,18 @@ export class RunService {
       },
       complete: finish,
     });
-    const active = { runId, run, done, subscription };
+    const active = { runId, run, done, subscription, resolveDone };
     if (!subscription.closed) this.active.set(runId, active);
     return active;
   }
 
   get(runId: string): ActiveRun | undefined {
     return this.active.get(runId);
+  }
+
+  /** The runs this instance is executing now. */
+  runIds(): string[] {
+    return [...this.active.keys()];
   }
 
   get size(): number {
@@ -117,6 +175,14 @@ export class RunService {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
+    const control = this.options.control;
+    if (control && this.active.size > 0 && (await control.othersAlive().catch(() => false))) {
+      // Another instance is alive: it continues these runs at once (API.md §6), none is cancelled.
+      const runIds = [...this.active.keys()];
+      for (const runId of runIds) this.lose(runId);
+      await control.handOver(runIds);
+      return;
+    }
     const all = () => Promise.all([...this.active.values()].map((run) => run.done));
     await Promise.race([all(), delay(graceMs)]);
     for (const run of this.active.values()) run.run.cancel();

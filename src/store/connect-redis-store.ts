@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { createClient, RESP_TYPES } from "redis";
 import type { RetentionOptions } from "./memory-event-store.js";
 import { RedisEventStore } from "./redis-event-store.js";
@@ -11,6 +12,9 @@ export interface ConnectRedisOptions {
   prefix?: string;
   /** How long the first connection may take before the service gives up starting. */
   connectTimeoutMs?: number;
+  /** Run leases (config `redis.lease_ms`, `redis.renew_ms`); defaults 10 s and 3 s. */
+  leaseMs?: number;
+  renewMs?: number;
   now?: () => number;
 }
 
@@ -81,6 +85,9 @@ export async function connectRedisStore(options: ConnectRedisOptions): Promise<R
     disconnect: async () => {
       await Promise.allSettled([subscriber.close(), client.close()]);
     },
+    owner: `instance-${randomUUID()}`,
+    leaseMs: options.leaseMs ?? 10_000,
+    renewMs: options.renewMs ?? 3_000,
     ...(options.now ? { now: options.now } : {}),
   });
 }

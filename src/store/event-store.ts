@@ -20,6 +20,8 @@ export interface RunMeta {
   runId: string;
   panel: string | null;
   createdAt: number;
+  /** What another instance needs to continue the run (a shared store keeps it while it runs). */
+  plan?: unknown;
 }
 
 /** A slice of a log: the events after a cursor, and whether the log has ended with them. */
@@ -68,6 +70,11 @@ export type { RunSummary } from "../protocol/run-summary.js";
  */
 export interface EventStore {
   createRun(meta: RunMeta): void;
+  /**
+   * Records how far an agent got upstream, with the events appended so far (a shared store keeps
+   * it so that another instance can continue the agent; the memory store has no use for it).
+   */
+  progress(runId: string, agentId: string, progress: unknown): void;
   /** Stamps `run_id`, `seq` and `ts`, encodes the event once, and keeps it. */
   append(runId: string, draft: EventDraft): StoredEvent;
   hasRun(runId: string): Promise<boolean>;

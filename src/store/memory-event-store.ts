@@ -75,6 +75,10 @@ export class MemoryEventStore implements EventStore {
     this.evictOverflow();
   }
 
+  progress(): void {
+    // One process: nobody else could continue a run, so progress is not kept.
+  }
+
   append(runId: string, draft: EventDraft): StoredEvent {
     const run = this.runs.get(runId);
     if (!run) throw new Error(`append to unknown run ${runId}`);

@@ -8,45 +8,60 @@ import type { RedisKeys } from "./redis-keys.js";
  * connection can simply be sent again. It checks every run before it writes anything: a script
  * that fails leaves Redis as it was.
  *
- * KEYS: firehose, firehose head, runs.
+ * Every run of the batch must be leased to `owner` (the writing instance): a writer that lost a
+ * run (its lease lapsed, another instance took it over) gets `FENCED <run ids>` and writes
+ * nothing, so two writers never interleave in one log.
+ *
+ * KEYS: firehose, firehose head, runs, leases.
  * ARGV: prefix, channel, max firehose events, max events per run, run TTL s, max runs, safety TTL
- * s, number of runs; then per run: id, panel, created_at ms ("" unless the batch creates it),
- * status, agents, ended_at ms, snapshot JSON ("" = unchanged), event count, then per event: seq,
- * type, agent id, frame. Returns each run's last seq, then the firehose head.
+ * s, owner, lease ms, number of runs; then per run: id, panel, created_at ms ("" unless the batch
+ * creates it), status, agents, ended_at ms, snapshot JSON ("" = unchanged), plan JSON, progress
+ * count, event count; then per progress: agent id, JSON; then per event: seq, type, agent id,
+ * frame. Returns each run's last seq, then the firehose head.
  */
 export const APPEND_SCRIPT = `
-local fh, fhHead, runs = KEYS[1], KEYS[2], KEYS[3]
+local fh, fhHead, runs, leases = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local prefix, channel = ARGV[1], ARGV[2]
 local maxFh, maxEv, ttl, maxRuns, safety = ARGV[3], ARGV[4], tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-local nruns = tonumber(ARGV[8])
+local owner, leaseMs = ARGV[8], tonumber(ARGV[9])
+local nruns = tonumber(ARGV[10])
 local function int(x) return string.format('%.0f', x) end
+local function skip(i) return i + 10 + 2 * tonumber(ARGV[i + 8]) + 4 * tonumber(ARGV[i + 9]) end
 
-local i = 9
+local fenced = {}
+local i = 11
 for r = 1, nruns do
   local id, created = ARGV[i], ARGV[i + 2]
-  if created == '' and redis.call('EXISTS', prefix .. 'run:' .. id .. ':meta') == 0 then
-    return redis.error_reply('NORUN ' .. id)
+  local base = prefix .. 'run:' .. id
+  if redis.call('EXISTS', base .. ':meta') == 1 or created == '' then
+    if redis.call('GET', base .. ':lease') ~= owner then fenced[#fenced + 1] = id end
   end
-  i = i + 8 + 4 * tonumber(ARGV[i + 7])
+  i = skip(i)
 end
+if #fenced > 0 then return redis.error_reply('FENCED ' .. table.concat(fenced, ' ')) end
 
 if redis.call('EXISTS', fhHead) == 0 then
   local now = redis.call('TIME')
   redis.call('SET', fhHead, int(tonumber(now[1]) * 1000000 + tonumber(now[2])))
 end
+local clock = redis.call('TIME')
+local nowMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local out = {}
 local head = tonumber(redis.call('GET', fhHead))
-i = 9
+i = 11
 for r = 1, nruns do
-  local id, panel, created, status, agents, endedAt, snapshot = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
-  local n = tonumber(ARGV[i + 7])
-  i = i + 8
+  local id, panel, created, status, agents, endedAt, snapshot, plan = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
+  local nprogress, n = tonumber(ARGV[i + 8]), tonumber(ARGV[i + 9])
+  i = i + 10
   local base = prefix .. 'run:' .. id
   local log, meta = base .. ':log', base .. ':meta'
   if created ~= '' and redis.call('EXISTS', meta) == 0 then
-    redis.call('HSET', meta, 'panel', panel, 'created_at', created, 'last_seq', 0, 'status', 'running', 'agents', 0)
+    redis.call('HSET', meta, 'panel', panel, 'created_at', created, 'last_seq', 0, 'status', 'running', 'agents', 0, 'owner', owner)
     redis.call('EXPIRE', meta, safety)
+    redis.call('SET', base .. ':lease', owner, 'PX', leaseMs)
+    redis.call('ZADD', leases, nowMs + leaseMs, id)
+    if plan ~= '' then redis.call('SET', base .. ':plan', plan, 'EX', safety) end
     redis.call('ZADD', runs, created, id)
     local count = redis.call('ZCARD', runs)
     if count > maxRuns then
@@ -58,6 +73,13 @@ for r = 1, nruns do
         end
       end
     end
+  end
+  if nprogress > 0 then
+    for p = 1, nprogress do
+      redis.call('HSET', base .. ':agents', ARGV[i], ARGV[i + 1])
+      i = i + 2
+    end
+    redis.call('EXPIRE', base .. ':agents', safety)
   end
   local last = tonumber(redis.call('HGET', meta, 'last_seq'))
   local fresh = last == 0
@@ -82,6 +104,8 @@ for r = 1, nruns do
     redis.call('SET', base .. ':snapshot', snapshot, 'EX', ttl)
     redis.call('EXPIRE', meta, ttl)
     redis.call('EXPIRE', log, ttl)
+    redis.call('DEL', base .. ':lease', base .. ':plan', base .. ':agents')
+    redis.call('ZREM', leases, id)
   elseif redis.call('HEXISTS', meta, 'ended_at') == 1 then
     ended = '1'
   end
@@ -112,6 +136,10 @@ export interface RunBatch {
   /** Set when the batch holds `run.completed`: the run's end, and its final snapshot. */
   endedAt: number | undefined;
   snapshot: string | undefined;
+  /** The run's plan (JSON), stored with its creation so that another instance can continue it. */
+  plan: string | undefined;
+  /** Each agent's latest progress upstream (JSON), stored atomically with the events it covers. */
+  progress: Map<string, string>;
   events: StoredEvent[];
 }
 
@@ -122,6 +150,7 @@ const SAFETY_TTL_S = 2 * 86_400;
 export function appendScriptArgs(
   keys: RedisKeys,
   retention: ScriptRetention,
+  lease: { owner: string; leaseMs: number },
   batches: readonly RunBatch[],
 ): { keys: string[]; args: (string | Buffer)[] } {
   const args: (string | Buffer)[] = [
@@ -132,6 +161,8 @@ export function appendScriptArgs(
     String(retention.run_ttl_s),
     String(retention.max_runs),
     String(SAFETY_TTL_S + retention.run_ttl_s),
+    lease.owner,
+    String(lease.leaseMs),
     String(batches.length),
   ];
   for (const batch of batches) {
@@ -143,10 +174,13 @@ export function appendScriptArgs(
       batch.agents === undefined ? "" : String(batch.agents),
       batch.endedAt === undefined ? "" : String(batch.endedAt),
       batch.snapshot ?? "",
+      batch.plan ?? "",
+      String(batch.progress.size),
       String(batch.events.length),
     );
+    for (const [agentId, progress] of batch.progress) args.push(agentId, progress);
     for (const event of batch.events)
       args.push(String(event.seq), event.type, event.agentId ?? "", event.frame);
   }
-  return { keys: [keys.firehose, keys.firehoseHead, keys.runs], args };
+  return { keys: [keys.firehose, keys.firehoseHead, keys.runs, keys.leases], args };
 }

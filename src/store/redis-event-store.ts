@@ -23,7 +23,9 @@ import {
   type RedisLink,
 } from "./redis-reads.js";
 import { listRunsFromRedis, snapshotFromRedis } from "./redis-run-queries.js";
+import { RedisLeases } from "./redis-leases.js";
 import { RedisRunWriter } from "./redis-run-writer.js";
+import { loadTakenRun, type TakenRun } from "./redis-takeover.js";
 import { stampJson } from "./stamp-json.js";
 
 /** A run this instance writes: its next seq, its snapshot, and its durable events. */
@@ -62,6 +64,11 @@ export interface RedisStoreOptions {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
   /** Closes the connections. */
   disconnect(): Promise<void>;
+  /** This instance's id in leases; unique per process. */
+  owner: string;
+  /** How long a run's lease lasts without renewal, and how often it is renewed (config `redis`). */
+  leaseMs: number;
+  renewMs: number;
   now?: () => number;
 }
 
@@ -70,6 +77,10 @@ const TAIL_EVENTS = 4_096;
 /** How long an ended run of this instance stays in memory for its last readers. */
 const KEEP_ENDED_MS = 30_000;
 const SWEEP_MS = 10_000;
+/** Runs one instance takes over per tick at most (the others take the rest). */
+const CLAIM_AT_ONCE = 16;
+/** The control message that tells every instance to look for runs to take over now. */
+const CLAIM_NOW = "claim";
 
 /**
  * The run log in Redis Streams (config `store: redis://…`), shared by every instance. The
@@ -87,16 +98,32 @@ export class RedisEventStore implements EventStore, RunControl {
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
   private readonly cancelHandlers: ((runId: string, agentIds: readonly string[] | undefined) => void)[] = [];
+  private readonly takeoverHandlers: ((run: TakenRun) => void)[] = [];
+  private readonly lostHandlers: ((runId: string) => void)[] = [];
+  private readonly leases: RedisLeases;
+  private readonly leaseTimer: NodeJS.Timeout;
+  /** Whether this instance takes runs over (not once it stops). */
+  private claiming = true;
+  private ticking = false;
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.leases = new RedisLeases(
+      (args) => options.link.send(args),
+      options.keys,
+      options.owner,
+      options.leaseMs,
+    );
     this.writer = new RedisRunWriter(
       (args) => options.link.sendRaw(args),
       options.keys,
       options.retention,
+      { owner: options.owner, leaseMs: options.leaseMs },
       (batches) => this.acked(batches),
+      (runIds) => this.lose(runIds),
     );
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
+    this.leaseTimer = setInterval(() => void this.tick(), options.renewMs).unref();
   }
 
   /** A store on connected clients, listening to the channel before it answers anything. */
@@ -107,9 +134,11 @@ export class RedisEventStore implements EventStore, RunControl {
       if (progress) store.announced(progress);
     });
     await options.subscribe(options.keys.control, (message) => {
+      if (message === CLAIM_NOW) return void store.tick();
       const request = parseCancelRequest(message);
       if (request) for (const handler of store.cancelHandlers) handler(request.runId, request.agentIds);
     });
+    void store.tick();
     return store;
   }
 
@@ -122,9 +151,41 @@ export class RedisEventStore implements EventStore, RunControl {
     this.cancelHandlers.push(handler);
   }
 
+  onTakeover(handler: (run: TakenRun) => void): void {
+    this.takeoverHandlers.push(handler);
+  }
+
+  onLost(handler: (runId: string) => void): void {
+    this.lostHandlers.push(handler);
+  }
+
+  othersAlive(): Promise<boolean> {
+    return this.leases.othersAlive();
+  }
+
+  /**
+   * Hands runs to the other instances (a graceful stop): stops taking runs over, writes what is
+   * pending (the last events and each agent's progress), lets go of the leases and tells the
+   * others to claim at once. The caller has stopped the runs here first.
+   */
+  async handOver(runIds: readonly string[]): Promise<void> {
+    this.claiming = false;
+    await this.writer.drained();
+    for (const runId of runIds) this.forget(runId);
+    await this.leases.release(runIds);
+    await this.options.link.send(["PUBLISH", this.options.keys.control, CLAIM_NOW]);
+  }
+
   /** Events appended here that Redis does not have yet. */
   get backlog(): number {
     return this.writer.backlog;
+  }
+
+  /** Records an agent's progress upstream with the events it covers (for a takeover). */
+  progress(runId: string, agentId: string, progress: unknown): void {
+    const run = this.own.get(runId);
+    if (!run) return;
+    this.writer.batchOf(runId, run.meta.panel).progress.set(agentId, JSON.stringify(progress));
   }
 
   createRun(meta: RunMeta): void {
@@ -136,7 +197,9 @@ export class RedisEventStore implements EventStore, RunControl {
       log: new EventLog(this.options.retention.max_events_per_run),
       endedAt: undefined,
     });
-    this.writer.batchOf(meta.runId, meta.panel).createdAt = meta.createdAt;
+    const batch = this.writer.batchOf(meta.runId, meta.panel);
+    batch.createdAt = meta.createdAt;
+    if (meta.plan !== undefined) batch.plan = JSON.stringify(meta.plan);
   }
 
   append(runId: string, draft: EventDraft): StoredEvent {
@@ -251,9 +314,64 @@ export class RedisEventStore implements EventStore, RunControl {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
+    clearInterval(this.leaseTimer);
+    this.claiming = false;
     await this.writer.drained();
     this.writer.close();
     await this.options.disconnect();
+  }
+
+  /**
+   * Every `renew_ms`: renews this instance's leases (losing those another instance took), then
+   * takes over runs whose lease lapsed. One tick at a time.
+   */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      const running = [...this.own].filter(([, run]) => run.endedAt === undefined).map(([runId]) => runId);
+      this.lose(await this.leases.renew(running));
+      if (!this.claiming) return;
+      for (const runId of await this.leases.claim(CLAIM_AT_ONCE)) await this.adopt(runId);
+    } catch {
+      // Redis away: the next tick tries again; readiness reports it meanwhile.
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  /** Continues a run taken over: this instance writes it from its last seq on. */
+  private async adopt(runId: string): Promise<void> {
+    const taken = await loadTakenRun(this.options.link, this.options.keys, runId);
+    if (!taken) return;
+    this.own.set(runId, {
+      meta: { runId, panel: taken.panel, createdAt: taken.createdAt },
+      runIdJson: JSON.stringify(runId),
+      lastSeq: taken.lastSeq,
+      snapshot: taken.snapshot,
+      log: new EventLog(this.options.retention.max_events_per_run, taken.lastSeq),
+      endedAt: undefined,
+    });
+    this.tails.get(runId)?.log.end();
+    this.tails.delete(runId);
+    for (const handler of this.takeoverHandlers) handler(taken);
+  }
+
+  /** Runs another instance holds now: stop writing them here, and tell the service. */
+  private lose(runIds: readonly string[]): void {
+    for (const runId of runIds) {
+      if (!this.own.has(runId)) continue;
+      this.writer.drop([runId]);
+      this.forget(runId);
+      for (const handler of this.lostHandlers) handler(runId);
+    }
+  }
+
+  /** Stops holding a run here; its readers here, woken, read on from Redis. */
+  private forget(runId: string): void {
+    const run = this.own.get(runId);
+    this.own.delete(runId);
+    run?.log.end();
   }
 
   /** A batch is durable: its events become readable here, and a run that ended is complete. */

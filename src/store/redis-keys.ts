@@ -7,6 +7,11 @@
  * - `{p}run:{id}:meta`: a Hash: `panel`, `created_at`, `last_seq` (the last durable seq),
  *   `status`, `agents`, `ended_at`;
  * - `{p}run:{id}:snapshot`: the run's final snapshot (JSON), written when it ends;
+ * - `{p}run:{id}:lease`: the id of the instance running it, expiring unless renewed;
+ * - `{p}run:{id}:plan` and `{p}run:{id}:agents`: what another instance needs to continue the run
+ *   (its plan, and each agent's progress upstream), deleted when it ends;
+ * - `{p}leases`: running runs by lease deadline (ms), where instances look for runs to take over;
+ * - `{p}instances`: live instances by last renewal (ms), so a stopping one knows if it can hand over;
  * - `{p}runs`: a sorted set of run ids by creation time (`GET /v1/runs`);
  * - `{p}firehose`: a Stream of references `r` run id, `s` seq, `p` panel, with id `0-<position>`;
  * - `{p}firehose:head`: the last firehose position, started at the first write's time in µs so
@@ -19,11 +24,15 @@ export interface RedisKeys {
   firehose: string;
   firehoseHead: string;
   runs: string;
+  leases: string;
+  instances: string;
   channel: string;
   control: string;
   runLog(runId: string): string;
   runMeta(runId: string): string;
   runSnapshot(runId: string): string;
+  runPlan(runId: string): string;
+  runAgents(runId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -32,11 +41,15 @@ export function redisKeys(prefix: string): RedisKeys {
     firehose: `${prefix}firehose`,
     firehoseHead: `${prefix}firehose:head`,
     runs: `${prefix}runs`,
+    leases: `${prefix}leases`,
+    instances: `${prefix}instances`,
     channel: `${prefix}events`,
     control: `${prefix}control`,
     runLog: (runId) => `${prefix}run:${runId}:log`,
     runMeta: (runId) => `${prefix}run:${runId}:meta`,
     runSnapshot: (runId) => `${prefix}run:${runId}:snapshot`,
+    runPlan: (runId) => `${prefix}run:${runId}:plan`,
+    runAgents: (runId) => `${prefix}run:${runId}:agents`,
   };
 }
 

@@ -36,7 +36,10 @@ export class RedisRunWriter {
     private readonly send: SendCommand,
     private readonly keys: RedisKeys,
     private readonly retention: ScriptRetention,
+    private readonly lease: { owner: string; leaseMs: number },
     private readonly acked: (batches: readonly RunBatch[]) => void,
+    /** Runs whose writes Redis refused because another instance holds them now. */
+    private readonly fenced: (runIds: readonly string[]) => void,
   ) {}
 
   /** The batch of `runId` that the next flush will carry (created on first use in a tick). */
@@ -51,12 +54,19 @@ export class RedisRunWriter {
         agents: undefined,
         endedAt: undefined,
         snapshot: undefined,
+        plan: undefined,
+        progress: new Map(),
         events: [],
       };
       this.pending.set(runId, batch);
     }
     this.schedule();
     return batch;
+  }
+
+  /** Forgets what is pending for runs this instance no longer writes. */
+  drop(runIds: readonly string[]): void {
+    for (const runId of runIds) this.pending.delete(runId);
   }
 
   /** Events appended but not yet durable. */
@@ -106,6 +116,15 @@ export class RedisRunWriter {
     } catch (error) {
       this.inFlight = false;
       if (this.isClosed()) return;
+      const fenced = fencedRuns(error);
+      if (fenced) {
+        // Lost to another instance: those runs' events must never reach the log; the rest go on.
+        this.requeue(batches.filter((batch) => !fenced.includes(batch.runId)));
+        this.drop(fenced);
+        this.fenced(fenced);
+        this.schedule();
+        return;
+      }
       this.lastError = error;
       this.requeue(batches);
       this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
@@ -134,11 +153,13 @@ export class RedisRunWriter {
       older.agents = batch.agents ?? older.agents;
       older.endedAt = batch.endedAt ?? older.endedAt;
       older.snapshot = batch.snapshot ?? older.snapshot;
+      older.plan = batch.plan ?? older.plan;
+      for (const [agentId, progress] of batch.progress) older.progress.set(agentId, progress);
     }
   }
 
   private async call(batches: readonly RunBatch[]): Promise<void> {
-    const { keys, args } = appendScriptArgs(this.keys, this.retention, batches);
+    const { keys, args } = appendScriptArgs(this.keys, this.retention, this.lease, batches);
     const tail = [String(keys.length), ...keys, ...args];
     try {
       await this.send(["EVALSHA", SCRIPT_SHA, ...tail]);
@@ -148,4 +169,11 @@ export class RedisRunWriter {
       await this.send(["EVAL", APPEND_SCRIPT, ...tail]);
     }
   }
+}
+
+/** The run ids of a `FENCED` refusal of the append script, or undefined for any other error. */
+function fencedRuns(error: unknown): string[] | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const match = /FENCED ([^\n]*)/.exec(error.message);
+  return match?.[1]?.split(" ").filter((id) => id.length > 0);
 }

@@ -1,3 +1,5 @@
+import type { TakenRun } from "./redis-takeover.js";
+
 /**
  * Control of runs across instances: a cancel asked on any instance reaches the instance that
  * runs the agents (API.md §6). With one process (the memory store) nobody else runs anything,
@@ -8,6 +10,14 @@ export interface RunControl {
   requestCancel(runId: string, agentIds: readonly string[] | undefined): Promise<void>;
   /** Hears every cancel request (the service cancels the runs it holds). */
   onCancel(handler: (runId: string, agentIds: readonly string[] | undefined) => void): void;
+  /** Hears of each run this instance took over from one that stopped: the service continues it. */
+  onTakeover(handler: (run: TakenRun) => void): void;
+  /** Hears of each run another instance took from this one: the service stops it here, quietly. */
+  onLost(handler: (runId: string) => void): void;
+  /** Whether another instance is alive to take runs over. */
+  othersAlive(): Promise<boolean>;
+  /** Gives runs (already stopped here) to the other instances at once. */
+  handOver(runIds: readonly string[]): Promise<void>;
 }
 
 /** The bus of a single process: a request goes straight to the local handler. */
@@ -21,5 +31,10 @@ export function localRunControl(): RunControl {
     onCancel(handler) {
       handlers.push(handler);
     },
+    // One process: nothing to take over, lose or hand over.
+    onTakeover: () => undefined,
+    onLost: () => undefined,
+    othersAlive: () => Promise.resolve(false),
+    handOver: () => Promise.resolve(),
   };
 }
