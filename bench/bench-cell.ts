@@ -4,6 +4,9 @@ export type Scenario = "A" | "B" | "C";
 /** Who serves the readers: the load client itself, the raw relay, or the service (by encoding). */
 export type TargetName = "direct" | "raw-node" | "ours" | "ours+gzip" | "ours+br";
 
+/** Where the service keeps its run logs (config `store`): its own memory, or Redis Streams. */
+export type StoreName = "memory" | "redis";
+
 /** One measured load, run once per target. */
 export interface BenchCell {
   scenario: Scenario;
@@ -21,4 +24,27 @@ export interface BenchCell {
   /** Bound on each run of the load, ms. */
   timeoutMs: number;
   targets: TargetName[];
+  /**
+   * The stores `ours` runs on, one after the other, each in its own service process (the store is
+   * the dimension of the Redis issue). `ours+gzip` and `ours+br` always run on memory.
+   */
+  stores: StoreName[];
+}
+
+/** One measured run of a cell: a target, and for the service, the store it runs on. */
+export interface CellRun {
+  target: TargetName;
+  /** undefined for direct and raw-node, which have no store of the service's. */
+  store: StoreName | undefined;
+}
+
+/** The runs of `cell` in order: each target, with `ours` once per store in `stores` (when available). */
+export function cellRuns(cell: BenchCell, redisAvailable: boolean): CellRun[] {
+  return cell.targets.flatMap((target): CellRun[] => {
+    if (target === "direct" || target === "raw-node") return [{ target, store: undefined }];
+    if (target !== "ours") return [{ target, store: "memory" }];
+    return cell.stores
+      .filter((store) => store === "memory" || redisAvailable)
+      .map((store) => ({ target, store }));
+  });
 }

@@ -1,11 +1,15 @@
-import type { BenchCell, Scenario, TargetName } from "./bench-cell.js";
+import type { BenchCell, Scenario, StoreName, TargetName } from "./bench-cell.js";
 
 const BASE: TargetName[] = ["direct", "raw-node", "ours"];
 const COMPRESSED: TargetName[] = [...BASE, "ours+gzip", "ours+br"];
 
+const MEMORY: StoreName[] = ["memory"];
+/** The cells of the Redis issue's table: the service on memory, then on Redis, side by side. */
+const BOTH: StoreName[] = ["memory", "redis"];
+
 const count = (n: number) => n.toLocaleString("en-US");
 
-function passthrough(rate: number, payload: number, tokens: number): BenchCell {
+function passthrough(rate: number, payload: number, tokens: number, stores = MEMORY): BenchCell {
   return {
     scenario: "A",
     label: `${rate === 0 ? "max" : `${count(rate)} ev/s`} · ${payload >= 1024 ? `${payload / 1024} KB` : `${payload} B`}`,
@@ -17,6 +21,7 @@ function passthrough(rate: number, payload: number, tokens: number): BenchCell {
     repeats: 1,
     timeoutMs: 30_000,
     targets: BASE,
+    stores,
   };
 }
 
@@ -32,10 +37,11 @@ function ttfeProbe(repeats: number): BenchCell {
     repeats,
     timeoutMs: 5_000,
     targets: BASE,
+    stores: MEMORY,
   };
 }
 
-function fanIn(agents: number, tokens: number): BenchCell {
+function fanIn(agents: number, tokens: number, stores = MEMORY): BenchCell {
   return {
     scenario: "B",
     label: `${count(agents)} agent${agents === 1 ? "" : "s"} × 50 tok/s`,
@@ -47,10 +53,11 @@ function fanIn(agents: number, tokens: number): BenchCell {
     repeats: 1,
     timeoutMs: 60_000,
     targets: BASE,
+    stores,
   };
 }
 
-function fanOut(readers: number, tokens: number, targets: TargetName[]): BenchCell {
+function fanOut(readers: number, tokens: number, targets: TargetName[], stores = MEMORY): BenchCell {
   return {
     scenario: "C",
     label: `4 agents → ${count(readers)} reader${readers === 1 ? "" : "s"}`,
@@ -62,7 +69,16 @@ function fanOut(readers: number, tokens: number, targets: TargetName[]): BenchCe
     repeats: 1,
     timeoutMs: 60_000,
     targets,
+    stores,
   };
+}
+
+/** Which cells a run has: the grid, the scenarios, and whether only the store comparison. */
+export interface GridOptions {
+  quick: boolean;
+  only: ReadonlySet<Scenario>;
+  /** Only the cells measured on both stores (`--redis`). */
+  storeCellsOnly: boolean;
 }
 
 /**
@@ -70,35 +86,43 @@ function fanOut(readers: number, tokens: number, targets: TargetName[]): BenchCe
  * deltas, each for about 2 s (max: 20,000 or 5,000 deltas), plus a 20-run TTFE probe; B at 1, 16,
  * 100, 1,000 agents × 50 tok/s for 2 s; C with 4 agents × 50 tok/s for 2 s to 1, 10, 100, 1,000
  * readers, with gzip and brotli (G) up to 100 readers. Quick (under a minute): one second per
- * load and a third of the cells.
+ * load and a third of the cells. The service runs on memory and on Redis in three cells of both:
+ * A at 1,000 ev/s (the rate of the Redis issue's latency target), B with 100 agents and C with 100
+ * readers.
  */
-export function benchGrid(quick: boolean, only: ReadonlySet<Scenario>): BenchCell[] {
+export function benchGrid({ quick, only, storeCellsOnly }: GridOptions): BenchCell[] {
   const cells: BenchCell[] = quick
     ? [
-        passthrough(1000, 60, 1000),
+        passthrough(1000, 60, 1000, BOTH),
         passthrough(0, 60, 5000),
         ttfeProbe(10),
         fanIn(1, 50),
-        fanIn(100, 50),
+        fanIn(100, 50, BOTH),
         fanOut(1, 50, BASE),
-        fanOut(100, 50, [...BASE, "ours+gzip"]),
+        fanOut(100, 50, [...BASE, "ours+gzip"], BOTH),
       ]
     : [
         passthrough(50, 60, 100),
         passthrough(50, 1024, 100),
-        passthrough(1000, 60, 2000),
+        passthrough(1000, 60, 2000, BOTH),
         passthrough(1000, 1024, 2000),
         passthrough(0, 60, 20_000),
         passthrough(0, 1024, 5000),
         ttfeProbe(20),
         fanIn(1, 100),
         fanIn(16, 100),
-        fanIn(100, 100),
+        fanIn(100, 100, BOTH),
         fanIn(1000, 100),
         fanOut(1, 100, COMPRESSED),
         fanOut(10, 100, COMPRESSED),
-        fanOut(100, 100, COMPRESSED),
+        fanOut(100, 100, COMPRESSED, BOTH),
         fanOut(1000, 100, BASE),
       ];
-  return cells.filter((cell) => only.has(cell.scenario));
+  const chosen = cells.filter((cell) => only.has(cell.scenario));
+  // The store comparison needs neither the other cells nor compression (which runs on memory).
+  return storeCellsOnly
+    ? chosen
+        .filter((cell) => cell.stores.includes("redis"))
+        .map((cell) => ({ ...cell, targets: cell.targets.filter((target) => BASE.includes(target)) }))
+    : chosen;
 }

@@ -1,54 +1,11 @@
-import type { TargetName } from "./bench-cell.js";
 import type { CellResult } from "./cell-result.js";
+import { find, fixed, judged, noData, notMeasured, signed, type RatioRow } from "./ratio-row.js";
+import type { TargetName } from "./bench-cell.js";
+import { storeRatios } from "./store-ratios.js";
+
+export type { RatioRow } from "./ratio-row.js";
 
 const MIB = 1024 * 1024;
-
-/** One row of BENCH.md's "Ratios that count", as measured. */
-export interface RatioRow {
-  ratio: string;
-  target: string;
-  measured: string;
-  verdict: "PASS" | "MISS" | "not measured" | "no data" | "info";
-  /** How far from the target (negative: headroom), in the ratio's unit. */
-  gap: string;
-  note: string;
-}
-
-const find = (results: readonly CellResult[], cell: string, target: TargetName) =>
-  results.find((result) => result.cell === cell && result.target === target);
-
-const fixed = (value: number, digits = 2) => value.toFixed(digits);
-const signed = (value: number, digits = 2) => `${value >= 0 ? "+" : ""}${value.toFixed(digits)}`;
-
-function notMeasured(ratio: string, target: string, note: string): RatioRow {
-  return { ratio, target, measured: "—", verdict: "not measured", gap: "—", note };
-}
-
-function noData(ratio: string, target: string, note: string): RatioRow {
-  return { ratio, target, measured: "—", verdict: "no data", gap: "—", note };
-}
-
-/** `measured ≤ limit` (or ≥ with `atLeast`), with the gap in the ratio's unit. */
-function judged(
-  ratio: string,
-  target: string,
-  measured: number,
-  limit: number,
-  unit: string,
-  note: string,
-  atLeast = false,
-): RatioRow {
-  const pass = atLeast ? measured >= limit : measured <= limit;
-  const gap = atLeast ? limit - measured : measured - limit;
-  return {
-    ratio,
-    target,
-    measured: `${unit === "ms" ? signed(measured) : fixed(measured)}${unit === "ms" ? " ms" : unit}`,
-    verdict: pass ? "PASS" : "MISS",
-    gap: `${signed(gap)}${unit === "ms" ? " ms" : unit}`,
-    note,
-  };
-}
 
 function cpuRatio(results: readonly CellResult[], cell: string, scenario: string): RatioRow {
   const name = `CPU per delivered event, ours ÷ raw-node (${scenario}: ${cell})`;
@@ -161,6 +118,8 @@ export function benchRatios(results: readonly CellResult[], quick: boolean): Rat
     );
   }
 
+  rows.push(...storeRatios(results));
+
   const dirty = results.filter(
     (result) =>
       result.counts.missing + result.counts.duplicated + result.counts.outOfOrder + result.counts.corrupt >
@@ -172,7 +131,9 @@ export function benchRatios(results: readonly CellResult[], quick: boolean): Rat
     measured: dirty.length === 0 ? "all 0" : `${dirty.length} cells with errors`,
     verdict: dirty.length === 0 ? "PASS" : "MISS",
     gap: dirty.length === 0 ? "0" : String(dirty.length),
-    note: dirty.map((result) => `${result.cell} / ${result.target}`).join("; "),
+    note: dirty
+      .map((result) => `${result.cell} / ${result.target}${result.store === "redis" ? " on redis" : ""}`)
+      .join("; "),
   });
   return rows;
 }

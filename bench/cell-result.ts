@@ -1,13 +1,16 @@
-import type { Scenario, TargetName } from "./bench-cell.js";
+import type { Scenario, StoreName, TargetName } from "./bench-cell.js";
 import type { DeliveryCounts } from "./delivery-ledger.js";
 import type { LatencySummary } from "./latency-samples.js";
 import type { ProcessWindow } from "./process-probe.js";
+import type { StoreWindow } from "./store-window.js";
 
 /** Everything measured for one target on one cell; the JSON results hold a list of these. */
 export interface CellResult {
   scenario: Scenario;
   cell: string;
   target: TargetName;
+  /** The service's store (undefined for direct and raw-node). */
+  store: StoreName | undefined;
   /** What went wrong (timeouts, HTTP errors, failed agents, seq gaps); empty when clean. */
   problems: string[];
   readers: number;
@@ -39,4 +42,6 @@ export interface CellResult {
   bytesPerEvent: number | undefined;
   /** Missing, duplicated, out-of-order, corrupt deltas and text mismatches: must all be 0. */
   counts: DeliveryCounts;
+  /** What the service's store did over the cell (runs, events, ticks; Redis's own counters). */
+  storeWindow: StoreWindow | undefined;
 }

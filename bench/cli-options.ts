@@ -6,25 +6,36 @@ export interface BenchOptions {
   quick: boolean;
   /** Scenarios to run. */
   only: ReadonlySet<Scenario>;
+  /** Only the cells measured on both stores, memory and Redis (`--redis`). */
+  storeCellsOnly: boolean;
+  /** Leave Redis out: the service runs on memory only (`--no-redis`). */
+  noRedis: boolean;
 }
 
 const SCENARIOS: readonly Scenario[] = ["A", "B", "C"];
 
 /** The help text printed with any argument error. */
-export const USAGE = `usage: npm run bench -- [--quick] [--only A,B,C]
+export const USAGE = `usage: npm run bench -- [--quick] [--only A,B,C] [--redis | --no-redis]
   --quick         a smaller grid that finishes in under a minute
-  --only A,B      run only these scenarios (A passthrough, B fan-in, C fan-out with G compression)`;
+  --only A,B      run only these scenarios (A passthrough, B fan-in, C fan-out with G compression)
+  --redis         only the cells that compare the stores (A 1,000 ev/s, B 100 agents, C 100 readers),
+                  with the service on memory and on Redis (a redis-server of the bench's own)
+  --no-redis      the service on memory only (no redis-server is started)`;
 
 /**
- * Parses the bench's arguments (`--quick`, `--only A,B` or `--only=A,B`). Throws with the usage
- * on anything else, so a typo never silently runs the full three-minute grid.
+ * Parses the bench's arguments (`--quick`, `--only A,B` or `--only=A,B`, `--redis`, `--no-redis`).
+ * Throws with the usage on anything else, so a typo never silently runs the full grid.
  */
 export function parseBenchArgs(argv: readonly string[]): BenchOptions {
   let quick = false;
   let only = new Set<Scenario>(SCENARIOS);
+  let storeCellsOnly = false;
+  let noRedis = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (arg === "--quick") quick = true;
+    else if (arg === "--redis") storeCellsOnly = true;
+    else if (arg === "--no-redis") noRedis = true;
     else if (arg === "--only" || arg.startsWith("--only=")) {
       const value = arg === "--only" ? argv[++i] : arg.slice("--only=".length);
       if (!value) throw new Error(`--only needs a list such as A,B\n${USAGE}`);
@@ -36,5 +47,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       }
     } else throw new Error(`unknown argument ${JSON.stringify(arg)}\n${USAGE}`);
   }
-  return { quick, only };
+  if (storeCellsOnly && noRedis) throw new Error(`--redis and --no-redis exclude each other\n${USAGE}`);
+  return { quick, only, storeCellsOnly, noRedis };
 }

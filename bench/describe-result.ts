@@ -11,8 +11,9 @@ export function describeResult(result: CellResult): string {
     counts.missing + counts.duplicated + counts.outOfOrder + counts.corrupt + counts.textMismatches;
   const status =
     result.problems.length > 0 ? ` ⚠ ${result.problems.join("; ")}` : lost > 0 ? ` ⚠ ${lost} errors` : "";
+  const target = result.store === "redis" ? `${result.target}/redis` : result.target;
   return (
-    `${result.scenario} ${result.cell.padEnd(24)} ${result.target.padEnd(9)} p99 ${p99}${ttfe}${cpu}` +
+    `${result.scenario} ${result.cell.padEnd(24)} ${target.padEnd(10)} p99 ${p99}${ttfe}${cpu}` +
     ` ${Math.round(result.eventsPerSecond).toLocaleString("en-US")} ev/s${status}`
   );
 }

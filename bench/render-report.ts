@@ -2,6 +2,7 @@ import type { Scenario } from "./bench-cell.js";
 import type { RatioRow } from "./bench-ratios.js";
 import type { UpstreamCalibration } from "./calibrate-upstreams.js";
 import type { CellResult } from "./cell-result.js";
+import { renderStoreTable } from "./render-store-table.js";
 
 /** Where and how a run was made; printed above the tables and kept in the JSON. */
 export interface BenchMeta {
@@ -53,6 +54,7 @@ function figureRow(result: CellResult, direct: CellResult | undefined): string[]
   return [
     result.cell,
     result.target,
+    result.store ?? dash,
     ms(result.latency.p50),
     ms(result.latency.p99),
     result.target === "direct" ? dash : added(result.latency.p50, direct?.latency.p50),
@@ -71,6 +73,7 @@ function figureRow(result: CellResult, direct: CellResult | undefined): string[]
 const FIGURE_HEADER = [
   "cell",
   "target",
+  "store",
   "lat p50 ms",
   "lat p99 ms",
   "+p50 ms",
@@ -127,15 +130,17 @@ export function renderReport(
       ),
     );
     if (scenario === "A") {
-      const blank = FIGURE_HEADER.slice(3).map(() => dash);
-      body.push(["all", "nginx", "not measured (not in this issue)", ...blank]);
-      body.push(["all", "fastapi", "not measured (not in this issue)", ...blank]);
+      const blank = FIGURE_HEADER.slice(4).map(() => dash);
+      body.push(["all", "nginx", dash, "not measured (not in this issue)", ...blank]);
+      body.push(["all", "fastapi", dash, "not measured (not in this issue)", ...blank]);
     }
     out.push(table(FIGURE_HEADER, body));
     const problems = rows.filter((result) => result.problems.length > 0);
     for (const result of problems)
       out.push(`- ⚠ ${result.cell} / ${result.target}: ${result.problems.join("; ")}`);
   }
+  const storeTable = renderStoreTable(results);
+  if (storeTable !== undefined) out.push("", storeTable);
   out.push("", "Scenarios D (capacity), E (slow reader) and F (idle readers): not measured in this issue.");
   out.push("", "## Ratios that count (BENCH.md)", "");
   out.push(

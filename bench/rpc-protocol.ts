@@ -1,6 +1,7 @@
 import type { SimAgentSpec } from "../src/simulator/index.js";
 import type { EmitPlan, StreamDigest } from "./emit-plan.js";
 import type { ProcessWindow } from "./process-probe.js";
+import type { StoreWindow } from "./store-window.js";
 
 /** Calls a child answers: each kind's payload and result (`M` is an interface of such entries). */
 export type RpcMap<M> = { [K in keyof M]: { payload: unknown; result: unknown } };
@@ -30,9 +31,19 @@ export interface SimulatorRpc extends ProbeRpc {
 /** What a target child serves. */
 export type TargetKind = "raw-node" | "ours";
 
+/** Where the service keeps its run logs: in its own memory, or in a Redis under a key prefix. */
+export type TargetStore = { kind: "memory" } | { kind: "redis"; url: string; prefix: string };
+
 /** The target child: the raw-node relay or the service, talking to the emitter. */
 export interface TargetRpc extends ProbeRpc {
-  start: { payload: { kind: TargetKind; upstreamUrl: string }; result: { url: string } };
+  start: {
+    payload: { kind: TargetKind; upstreamUrl: string; store: TargetStore };
+    result: { url: string };
+  };
+  /** Starts counting the store's work (and, for Redis, reads its counters): outside the CPU window. */
+  "store-begin": { payload: null; result: null };
+  /** What the store did since `store-begin`; null for raw-node, which has no store. */
+  "store-end": { payload: null; result: StoreWindow | null };
 }
 
 /** A call from the parent. */

@@ -1,4 +1,4 @@
-import type { BenchCell, TargetName } from "./bench-cell.js";
+import type { BenchCell, CellRun } from "./bench-cell.js";
 import type { BenchEnv } from "./bench-env.js";
 import type { CellResult } from "./cell-result.js";
 import { addCounts, emptyCounts } from "./delivery-ledger.js";
@@ -9,14 +9,23 @@ import { loadTarget } from "./load-target.js";
 import type { ProcessWindow } from "./process-probe.js";
 
 /**
- * Runs `cell` against `target` and measures it: the upstream's and the target's process windows
- * around the whole load, the client's CPU, latency and TTFE from the readers, and the
- * correctness counters against the upstream's own digests of what it sent.
+ * Runs `cell` against a target (the service on a given store) and measures it: the upstream's and
+ * the target's process windows around the whole load, the client's CPU, latency and TTFE from the
+ * readers, the correctness counters against the upstream's own digests of what it sent, and what
+ * the service's store did (counted outside the target's CPU window).
  */
-export async function runCell(cell: BenchCell, target: TargetName, env: BenchEnv): Promise<CellResult> {
+export async function runCell(
+  cell: BenchCell,
+  { target, store }: CellRun,
+  env: BenchEnv,
+): Promise<CellResult> {
   const server =
-    target === "direct" ? undefined : env.targets.get(target === "raw-node" ? "raw-node" : "ours");
-  if (target !== "direct" && !server) throw new Error(`target ${target} is not running`);
+    target === "direct"
+      ? undefined
+      : env.targets.get(target === "raw-node" ? "raw-node" : store === "redis" ? "ours+redis" : "ours");
+  if (target !== "direct" && !server)
+    throw new Error(`target ${target} (${store ?? "no"} store) is not running`);
+  const service = store === undefined ? undefined : server;
   const latencies = new LatencySamples();
   const ttfes = new LatencySamples();
   const counts = emptyCounts();
@@ -28,6 +37,7 @@ export async function runCell(cell: BenchCell, target: TargetName, env: BenchEnv
   let upstreamDeltas = 0;
   let fullReaders = 0;
 
+  await service?.child.call("store-begin", null);
   await env.emitter.call("probe-begin", null);
   await server?.child.call("probe-begin", null);
   const clientCpu = process.cpuUsage();
@@ -59,12 +69,14 @@ export async function runCell(cell: BenchCell, target: TargetName, env: BenchEnv
   const clientCpuUs = cpuUs(process.cpuUsage(clientCpu));
   const serverWindow: ProcessWindow | undefined = await server?.child.call("probe-end", null);
   const upstream = await env.emitter.call("probe-end", null);
+  const storeWindow = (await service?.child.call("store-end", null)) ?? undefined;
 
   const readers = target === "direct" ? 1 : Math.max(1, cell.readers);
   return {
     scenario: cell.scenario,
     cell: cell.label,
     target,
+    store,
     problems: [...new Set(problems)],
     readers,
     fullReaders,
@@ -88,6 +100,7 @@ export async function runCell(cell: BenchCell, target: TargetName, env: BenchEnv
     bytes,
     bytesPerEvent: deliveredEvents > 0 ? bytes / deliveredEvents : undefined,
     counts,
+    storeWindow,
   };
 }
 

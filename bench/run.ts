@@ -1,26 +1,28 @@
 import { execFileSync } from "node:child_process";
 import { Agent } from "node:http";
 import { cpus } from "node:os";
-import type { BenchCell, Scenario } from "./bench-cell.js";
+import { cellRuns, type BenchCell, type Scenario } from "./bench-cell.js";
 import { benchGrid } from "./bench-grid.js";
 import { benchRatios } from "./bench-ratios.js";
 import { calibrateUpstreams, type UpstreamCalibration } from "./calibrate-upstreams.js";
 import type { CellResult } from "./cell-result.js";
 import { startChild } from "./child-rpc.js";
 import { parseBenchArgs, type BenchOptions } from "./cli-options.js";
-import { pinLoadProcess } from "./cpu-pinning.js";
+import { pinLoadProcess, type Pinning } from "./cpu-pinning.js";
 import { describeResult } from "./describe-result.js";
 import { renderReport, type BenchMeta } from "./render-report.js";
 import type { EmitterRpc } from "./rpc-protocol.js";
 import type { BenchEnv } from "./bench-env.js";
+import { findRedisServer, startRedisPeer, type RedisPeer } from "./redis-peer.js";
 import { runCell } from "./run-cell.js";
 import { startTargets, stopTargets } from "./start-targets.js";
 import { writeResults } from "./write-results.js";
 
 /**
- * `npm run bench [-- --quick] [-- --only A,B]`: BENCH.md's scenarios A, B and C (with G) for the
- * targets direct, raw-node and ours, one after another on the same load; prints the figures and
- * the ratio table and writes both to bench/results/. See bench/README.md.
+ * `npm run bench [-- --quick] [-- --only A,B] [-- --redis | --no-redis]`: BENCH.md's scenarios A,
+ * B and C (with G) for the targets direct, raw-node and ours (on memory, and in three cells also on
+ * a Redis store), one after another on the same load; prints the figures and the ratio table and
+ * writes both to bench/results/. See bench/README.md.
  */
 const WARM_UP: BenchCell = {
   scenario: "A",
@@ -33,6 +35,7 @@ const WARM_UP: BenchCell = {
   repeats: 2,
   timeoutMs: 20_000,
   targets: ["raw-node", "ours"],
+  stores: ["memory", "redis"],
 };
 
 function commit(): string {
@@ -48,9 +51,11 @@ function commit(): string {
 async function main(options: BenchOptions): Promise<void> {
   const startedAt = new Date();
   const pinning = pinLoadProcess();
-  const cells = benchGrid(options.quick, options.only);
+  const cells = benchGrid(options);
   const scenarios = (["A", "B", "C"] as const).filter((scenario) => options.only.has(scenario));
   process.stderr.write(`bench: ${cells.length} cells, ${pinning.note}\n`);
+  const notes: string[] = [];
+  const redis = await startRedis(options, cells, pinning, notes);
 
   const emitter = await startChild<EmitterRpc>("./emitter-child.js", {
     name: "upstream",
@@ -59,7 +64,6 @@ async function main(options: BenchOptions): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const results: CellResult[] = [];
   let calibration: UpstreamCalibration[] = [];
-  const notes: string[] = [];
   try {
     const { url: upstreamUrl } = await emitter.call("start", null);
     try {
@@ -75,15 +79,20 @@ async function main(options: BenchOptions): Promise<void> {
     for (const scenario of scenarios) {
       const scenarioCells = cells.filter((cell) => cell.scenario === scenario);
       if (scenarioCells.length === 0) continue;
-      const targets = await startTargets(upstreamUrl, pinning);
+      const redisHere = redis !== undefined && scenarioCells.some((cell) => cell.stores.includes("redis"));
+      const targets = await startTargets(
+        upstreamUrl,
+        pinning,
+        redisHere ? { url: redis.url, prefix: `bench-${scenario}:` } : undefined,
+      );
       const env: BenchEnv = { emitter, upstreamUrl, targets, agent };
       let current = `${scenario} warm-up`;
       try {
-        for (const target of WARM_UP.targets) await runCell(WARM_UP, target, env);
+        for (const run of cellRuns(WARM_UP, redisHere)) await runCell(WARM_UP, run, env);
         for (const cell of scenarioCells) {
-          for (const target of cell.targets) {
-            current = `${scenario} ${cell.label} / ${target}`;
-            const result = await runCell(cell, target, env);
+          for (const run of cellRuns(cell, redisHere)) {
+            current = `${scenario} ${cell.label} / ${run.target}${run.store === "redis" ? " on redis" : ""}`;
+            const result = await runCell(cell, run, env);
             results.push(result);
             process.stderr.write(`${describeResult(result)}\n`);
           }
@@ -100,6 +109,7 @@ async function main(options: BenchOptions): Promise<void> {
   } finally {
     agent.destroy();
     await emitter.close();
+    await redis?.stop();
   }
 
   const meta: BenchMeta = {
@@ -117,6 +127,7 @@ async function main(options: BenchOptions): Promise<void> {
       "lat: host-clock send → receive per delta (full readers); +p50/+p99: over direct in the same cell",
       "CPU µs/ev: target process utime+stime ÷ events delivered to all readers; (in brackets) for direct: the load client's own",
       "miss/dup/ooo/bad/text: missing, duplicated, out-of-order, corrupt deltas, agents whose text differs (must all be 0); ⚠ = problems listed below",
+      "store: where the service keeps its run logs; redis = Redis Streams store on a redis-server of the bench's own (see the store table)",
       ...notes,
     ],
   };
@@ -124,6 +135,40 @@ async function main(options: BenchOptions): Promise<void> {
   const markdown = renderReport(meta, calibration, results, ratios);
   const paths = await writeResults(startedAt, { meta, calibration, results, ratios }, markdown);
   process.stdout.write(`${markdown}\nresults: ${paths.markdown}\n         ${paths.json}\n`);
+}
+
+/**
+ * Starts the bench's own redis-server when some cell runs the service on Redis: pinned with the
+ * load and the upstream (Redis stands in for another machine, so the service keeps its core to
+ * itself). Without redis-server, or with `--no-redis`, the Redis rows are left out and a note
+ * says why.
+ */
+async function startRedis(
+  options: BenchOptions,
+  cells: readonly BenchCell[],
+  pinning: Pinning,
+  notes: string[],
+): Promise<RedisPeer | undefined> {
+  if (!cells.some((cell) => cell.stores.includes("redis"))) return undefined;
+  const skip = (why: string) => {
+    const note = `store redis: rows skipped, ${why}`;
+    notes.push(note);
+    process.stderr.write(`⚠ ${note}\n`);
+    return undefined;
+  };
+  if (options.noRedis) return skip("--no-redis");
+  const found = findRedisServer();
+  if ("missing" in found) return skip(found.missing);
+  try {
+    const redis = await startRedisPeer(found.path, pinning.enabled ? { core: pinning.loadCore } : {});
+    notes.push(
+      `store redis: ${found.path} (pid ${redis.pid}) at ${redis.url}, no persistence` +
+        (pinning.enabled ? `, pinned to core ${pinning.loadCore} with the load and the upstream` : ""),
+    );
+    return redis;
+  } catch (error) {
+    return skip(`redis-server did not start: ${error instanceof Error ? error.message : String(error)}`);
+  }
 }
 
 let options: BenchOptions;

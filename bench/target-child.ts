@@ -3,16 +3,24 @@ import type { AddressInfo } from "node:net";
 import { FanoutConfig } from "../src/config/index.js";
 import { createService } from "../src/create-service.js";
 import { startServer } from "../src/http/start-server.js";
+import { connectRedisStore } from "../src/store/connect-redis-store.js";
+import type { EventStore } from "../src/store/event-store.js";
+import { MemoryEventStore } from "../src/store/memory-event-store.js";
+import { redisKeys } from "../src/store/redis-keys.js";
+import type { RunControl } from "../src/store/run-control.js";
 import { createProcessProbe } from "./process-probe.js";
 import { createRawNodeRelay } from "./raw-node-relay.js";
-import type { TargetKind, TargetRpc } from "./rpc-protocol.js";
+import { createRedisProbe } from "./redis-probe.js";
+import type { TargetKind, TargetRpc, TargetStore } from "./rpc-protocol.js";
 import { serveRpc } from "./serve-rpc.js";
+import { countStoreWork } from "./store-counters.js";
 
 /**
  * The service as the bench runs it: compression on at the cheap settings (gzip 1, brotli 4) with
  * room for every bench reader, so a reader picks identity, gzip or br by its Accept-Encoding
  * (identity follows the same code path as `compression.enabled: false`), and room for 1,000
- * agents in one run. Everything else is the shipped default.
+ * agents in one run. Everything else is the shipped default. On Redis (`start`'s `store`), the
+ * service also gets `store: redis://…` and its key prefix, and the store connected as `serve` does.
  */
 const SERVICE_CONFIG = {
   compression: { enabled: true, gzip_level: 1, brotli_quality: 4, max_compressed_readers: 100_000 },
@@ -24,14 +32,46 @@ const MAX_LOG_LINES = 20;
 
 const probe = createProcessProbe();
 let logged = 0;
+/** The service's store at work, counted; and Redis's own counters when the store is Redis. */
+let storeProbe:
+  | {
+      name: TargetStore["kind"];
+      work: ReturnType<typeof countStoreWork>;
+      redis: Awaited<ReturnType<typeof createRedisProbe>> | undefined;
+    }
+  | undefined;
 
-async function listen(kind: TargetKind, upstreamUrl: string): Promise<Server> {
+async function listen(kind: TargetKind, upstreamUrl: string, storeOption: TargetStore): Promise<Server> {
   if (kind === "raw-node") {
     const server = createRawNodeRelay(upstreamUrl);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return server;
   }
-  const config = FanoutConfig.parse(SERVICE_CONFIG);
+  // As `serve` does with `store: redis://…`: connect first, then hand the store to the service.
+  const config = FanoutConfig.parse(
+    storeOption.kind === "redis"
+      ? { ...SERVICE_CONFIG, store: storeOption.url, redis: { key_prefix: storeOption.prefix } }
+      : SERVICE_CONFIG,
+  );
+  let store: EventStore;
+  let control: RunControl | undefined;
+  if (storeOption.kind === "redis") {
+    const redis = await connectRedisStore({
+      url: storeOption.url,
+      retention: config.retention,
+      prefix: config.redis.key_prefix,
+    });
+    storeProbe = {
+      name: "redis",
+      work: countStoreWork(redis),
+      redis: await createRedisProbe(storeOption.url, redisKeys(config.redis.key_prefix)),
+    };
+    store = redis;
+    control = redis;
+  } else {
+    store = new MemoryEventStore(config.retention);
+    storeProbe = { name: "memory", work: countStoreWork(store), redis: undefined };
+  }
   const service = createService({
     config,
     baseUrl: upstreamUrl,
@@ -42,6 +82,8 @@ async function listen(kind: TargetKind, upstreamUrl: string): Promise<Server> {
         process.stderr.write(`[ours] ${message}${error instanceof Error ? `: ${error.message}` : ""}\n`);
       }
     },
+    store,
+    ...(control ? { control } : {}),
   });
   const { server } = await startServer(service, {
     host: "127.0.0.1",
@@ -53,9 +95,25 @@ async function listen(kind: TargetKind, upstreamUrl: string): Promise<Server> {
 }
 
 serveRpc<TargetRpc>({
-  async start({ kind, upstreamUrl }) {
-    const server = await listen(kind, upstreamUrl);
+  async start({ kind, upstreamUrl, store }) {
+    const server = await listen(kind, upstreamUrl, store);
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  },
+  async "store-begin"() {
+    await storeProbe?.redis?.begin();
+    storeProbe?.work.begin();
+    return null;
+  },
+  async "store-end"() {
+    if (!storeProbe) return null;
+    const work = storeProbe.work.end();
+    return {
+      store: storeProbe.name,
+      runs: work.runIds.length,
+      appendedEvents: work.appendedEvents,
+      appendTicks: work.appendTicks,
+      redis: await storeProbe.redis?.end(work.runIds),
+    };
   },
   "probe-begin"() {
     probe.begin();
