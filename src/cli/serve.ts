@@ -41,6 +41,7 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
         prefix: config.redis.key_prefix,
         leaseMs: config.redis.lease_ms,
         renewMs: config.redis.renew_ms,
+        maxBacklog: config.redis.max_backlog_events,
       });
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;

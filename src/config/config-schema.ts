@@ -158,6 +158,11 @@ const Redis = z
     renew_ms: count(100, 300_000)
       .default(3_000)
       .describe("How often an instance renews its leases and looks for runs to take over."),
+    max_backlog_events: count(1, 100_000_000)
+      .default(100_000)
+      .describe(
+        "Events an instance holds for Redis while it is unreachable; past it, the instance ends its runs failed (internal).",
+      ),
   })
   .check((ctx) => {
     if (ctx.value.renew_ms * 2 > ctx.value.lease_ms) {

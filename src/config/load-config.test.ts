@@ -45,7 +45,7 @@ describe("loadConfig", () => {
         max_firehose_events: 100_000,
         max_runs: 10_000,
       },
-      redis: { key_prefix: "fanout:", lease_ms: 10_000, renew_ms: 3_000 },
+      redis: { key_prefix: "fanout:", lease_ms: 10_000, renew_ms: 3_000, max_backlog_events: 100_000 },
       compression: { enabled: true, gzip_level: 1, brotli_quality: 4, max_compressed_readers: 256 },
       sse: { ping_interval_ms: 15_000, retry_ms: 2000 },
       // Beside the default config, even though that file does not exist.

@@ -2,8 +2,8 @@ import type { AgentEndStatus, AgentErrorCode } from "../protocol/events.js";
 
 /** Why an agent was told to stop from outside its own stream: the `reason` of its stop signal. */
 export interface AgentStop {
-  status: Extract<AgentEndStatus, "cancelled" | "timed_out">;
-  code: Extract<AgentErrorCode, "cancelled" | "deadline_exceeded">;
+  status: Extract<AgentEndStatus, "cancelled" | "timed_out" | "failed">;
+  code: Extract<AgentErrorCode, "cancelled" | "deadline_exceeded" | "internal">;
   message: string;
   /** Another instance continues the agent: leave its Letta run going (no cancel upstream). */
   handedOver?: boolean;
@@ -20,6 +20,9 @@ export const stopTimedOut = (message: string): AgentStop => ({
   code: "deadline_exceeded",
   message,
 });
+
+/** The service cannot go on with the run (e.g. its event store is unreachable for too long). */
+export const stopFailed = (message: string): AgentStop => ({ status: "failed", code: "internal", message });
 
 /** The run moves to another instance, which resumes its agents where this one stopped. */
 export const stopHandedOver = (): AgentStop => ({

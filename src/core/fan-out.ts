@@ -7,7 +7,7 @@ import type { RunOptions } from "../protocol/run-options.js";
 import { runAgent, type AgentRunContext } from "./agent-run.js";
 import type { AgentSource } from "./agent-source.js";
 import type { AgentProgress } from "./agent-progress.js";
-import { stopCancelled, stopHandedOver, stopTimedOut } from "./agent-stop.js";
+import { stopCancelled, stopFailed, stopHandedOver, stopTimedOut } from "./agent-stop.js";
 import { BackpressureGate } from "./backpressure-gate.js";
 import { RunOutcome } from "./run-outcome.js";
 
@@ -55,6 +55,8 @@ export interface FanOut {
   cancel(agentIds?: readonly string[]): void;
   /** Stops every agent without cancelling it at Letta: another instance continues the run. */
   handOver(): void;
+  /** Ends every agent that is still going as `failed` with code `internal` and this message. */
+  fail(message: string): void;
 }
 
 /**
@@ -179,5 +181,6 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
   });
 
   const handOver = () => stopAgents(stops.keys(), stopHandedOver());
-  return { events, gate, cancel, handOver };
+  const fail = (message: string) => stopAgents(stops.keys(), stopFailed(message));
+  return { events, gate, cancel, handOver, fail };
 }

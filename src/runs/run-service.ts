@@ -153,6 +153,17 @@ export class RunService {
     return this.active.get(runId);
   }
 
+  /**
+   * Ends every running run: its agents that are still going end `failed` with code `internal`
+   * and `message`, logged once per run (the event store cannot keep up).
+   */
+  failAll(message: string): void {
+    for (const [runId, active] of this.active) {
+      this.options.log?.(`run ${runId} ended with code internal: ${message}`);
+      active.run.fail(message);
+    }
+  }
+
   /** The runs this instance is executing now. */
   runIds(): string[] {
     return [...this.active.keys()];

@@ -15,6 +15,8 @@ export interface ConnectRedisOptions {
   /** Run leases (config `redis.lease_ms`, `redis.renew_ms`); defaults 10 s and 3 s. */
   leaseMs?: number;
   renewMs?: number;
+  /** Config `redis.max_backlog_events`; default 100,000. */
+  maxBacklog?: number;
   now?: () => number;
 }
 
@@ -88,6 +90,7 @@ export async function connectRedisStore(options: ConnectRedisOptions): Promise<R
     owner: `instance-${randomUUID()}`,
     leaseMs: options.leaseMs ?? 10_000,
     renewMs: options.renewMs ?? 3_000,
+    maxBacklog: options.maxBacklog ?? 100_000,
     ...(options.now ? { now: options.now } : {}),
   });
 }

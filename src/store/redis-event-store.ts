@@ -64,6 +64,11 @@ export interface RedisStoreOptions {
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
   /** Closes the connections. */
   disconnect(): Promise<void>;
+  /**
+   * Events appended here but not yet in Redis, at most (config `redis.max_backlog_events`): past
+   * it, the service ends its runs (see `onBacklogFull`) instead of buffering without bound.
+   */
+  maxBacklog: number;
   /** This instance's id in leases; unique per process. */
   owner: string;
   /** How long a run's lease lasts without renewal, and how often it is renewed (config `redis`). */
@@ -77,6 +82,7 @@ const TAIL_EVENTS = 4_096;
 /** How long an ended run of this instance stays in memory for its last readers. */
 const KEEP_ENDED_MS = 30_000;
 const SWEEP_MS = 10_000;
+const PING_BUDGET_MS = 1_000;
 /** Runs one instance takes over per tick at most (the others take the rest). */
 const CLAIM_AT_ONCE = 16;
 /** The control message that tells every instance to look for runs to take over now. */
@@ -105,6 +111,10 @@ export class RedisEventStore implements EventStore, RunControl {
   /** Whether this instance takes runs over (not once it stops). */
   private claiming = true;
   private ticking = false;
+  /** Events appended but not yet acknowledged by Redis. */
+  private unacked = 0;
+  private overflowing = false;
+  private readonly backlogHandlers: (() => void)[] = [];
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -120,7 +130,10 @@ export class RedisEventStore implements EventStore, RunControl {
       options.retention,
       { owner: options.owner, leaseMs: options.leaseMs },
       (batches) => this.acked(batches),
-      (runIds) => this.lose(runIds),
+      (runIds, refused) => {
+        this.unacked -= refused;
+        this.lose(runIds);
+      },
     );
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
     this.leaseTimer = setInterval(() => void this.tick(), options.renewMs).unref();
@@ -178,7 +191,15 @@ export class RedisEventStore implements EventStore, RunControl {
 
   /** Events appended here that Redis does not have yet. */
   get backlog(): number {
-    return this.writer.backlog;
+    return this.unacked;
+  }
+
+  /**
+   * Hears, once per outage, that more than `maxBacklog` events wait for an unreachable Redis:
+   * the service then ends its runs (their last events are written when Redis is back).
+   */
+  onBacklogFull(handler: () => void): void {
+    this.backlogHandlers.push(handler);
   }
 
   /** Records an agent's progress upstream with the events it covers (for a takeover). */
@@ -213,6 +234,10 @@ export class RedisEventStore implements EventStore, RunControl {
     foldEvent(run.snapshot, draft, seq, ts);
     const batch = this.writer.batchOf(runId, run.meta.panel);
     batch.events.push(event);
+    if (++this.unacked > this.options.maxBacklog && !this.overflowing) {
+      this.overflowing = true;
+      for (const handler of this.backlogHandlers) handler();
+    }
     if (draft.type === "run.started") batch.agents = draft.agents.length;
     if (draft.type === "run.completed") {
       run.endedAt = this.now();
@@ -296,15 +321,21 @@ export class RedisEventStore implements EventStore, RunControl {
     );
   }
 
-  async check(signal: AbortSignal): Promise<StoreState> {
+  check(signal: AbortSignal): Promise<StoreState> {
     const { link } = this.options;
-    if (!link.isReady() || this.writer.lastError !== undefined) return "unreachable";
-    try {
-      await link.ping(signal);
-      return "ok";
-    } catch {
-      return signal.aborted ? "timeout" : "unreachable";
-    }
+    if (!link.isReady() || this.writer.lastError !== undefined) return Promise.resolve("unreachable");
+    // A Redis that takes a second to answer PING is not one to send readers to. The race is
+    // ours: a command already on the wire cannot be aborted, its answer would just come late.
+    const budget = AbortSignal.any([signal, AbortSignal.timeout(PING_BUDGET_MS)]);
+    const timedOut = new Promise<StoreState>((resolve) => {
+      if (budget.aborted) resolve("timeout");
+      budget.addEventListener("abort", () => resolve("timeout"), { once: true });
+    });
+    const answered = link.ping(budget).then(
+      (): StoreState => "ok",
+      (): StoreState => (budget.aborted ? "timeout" : "unreachable"),
+    );
+    return Promise.race([answered, timedOut]);
   }
 
   /** Resolves once every event appended so far is in Redis. */
@@ -361,7 +392,7 @@ export class RedisEventStore implements EventStore, RunControl {
   private lose(runIds: readonly string[]): void {
     for (const runId of runIds) {
       if (!this.own.has(runId)) continue;
-      this.writer.drop([runId]);
+      this.unacked -= this.writer.drop([runId]);
       this.forget(runId);
       for (const handler of this.lostHandlers) handler(runId);
     }
@@ -376,7 +407,9 @@ export class RedisEventStore implements EventStore, RunControl {
 
   /** A batch is durable: its events become readable here, and a run that ended is complete. */
   private acked(batches: readonly RunBatch[]): void {
+    if (this.unacked === 0) this.overflowing = false;
     for (const batch of batches) {
+      this.unacked -= batch.events.length;
       const run = this.own.get(batch.runId);
       if (!run) continue;
       for (const event of batch.events) run.log.push(event);

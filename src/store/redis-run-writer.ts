@@ -38,8 +38,8 @@ export class RedisRunWriter {
     private readonly retention: ScriptRetention,
     private readonly lease: { owner: string; leaseMs: number },
     private readonly acked: (batches: readonly RunBatch[]) => void,
-    /** Runs whose writes Redis refused because another instance holds them now. */
-    private readonly fenced: (runIds: readonly string[]) => void,
+    /** Runs whose writes Redis refused because another instance holds them now (and how many events of theirs were refused). */
+    private readonly fenced: (runIds: readonly string[], refused: number) => void,
   ) {}
 
   /** The batch of `runId` that the next flush will carry (created on first use in a tick). */
@@ -64,16 +64,14 @@ export class RedisRunWriter {
     return batch;
   }
 
-  /** Forgets what is pending for runs this instance no longer writes. */
-  drop(runIds: readonly string[]): void {
-    for (const runId of runIds) this.pending.delete(runId);
-  }
-
-  /** Events appended but not yet durable. */
-  get backlog(): number {
-    let count = 0;
-    for (const batch of this.pending.values()) count += batch.events.length;
-    return count;
+  /** Forgets what is pending for runs this instance no longer writes; returns the events dropped. */
+  drop(runIds: readonly string[]): number {
+    let dropped = 0;
+    for (const runId of runIds) {
+      dropped += this.pending.get(runId)?.events.length ?? 0;
+      this.pending.delete(runId);
+    }
+    return dropped;
   }
 
   /** Resolves once everything appended so far is durable (or the writer closed). */
@@ -119,9 +117,9 @@ export class RedisRunWriter {
       const fenced = fencedRuns(error);
       if (fenced) {
         // Lost to another instance: those runs' events must never reach the log; the rest go on.
-        this.requeue(batches.filter((batch) => !fenced.includes(batch.runId)));
-        this.drop(fenced);
-        this.fenced(fenced);
+        const kept = batches.filter((batch) => !fenced.includes(batch.runId));
+        this.requeue(kept);
+        this.fenced(fenced, batches.length === kept.length ? 0 : countEvents(batches) - countEvents(kept));
         this.schedule();
         return;
       }
@@ -176,4 +174,10 @@ function fencedRuns(error: unknown): string[] | undefined {
   if (!(error instanceof Error)) return undefined;
   const match = /FENCED ([^\n]*)/.exec(error.message);
   return match?.[1]?.split(" ").filter((id) => id.length > 0);
+}
+
+function countEvents(batches: readonly RunBatch[]): number {
+  let count = 0;
+  for (const batch of batches) count += batch.events.length;
+  return count;
 }

@@ -14,6 +14,8 @@ export interface RunControl {
   onTakeover(handler: (run: TakenRun) => void): void;
   /** Hears of each run another instance took from this one: the service stops it here, quietly. */
   onLost(handler: (runId: string) => void): void;
+  /** Hears that the store cannot keep up (Redis unreachable past `redis.max_backlog_events`). */
+  onBacklogFull(handler: () => void): void;
   /** Whether another instance is alive to take runs over. */
   othersAlive(): Promise<boolean>;
   /** Gives runs (already stopped here) to the other instances at once. */
@@ -34,6 +36,7 @@ export function localRunControl(): RunControl {
     // One process: nothing to take over, lose or hand over.
     onTakeover: () => undefined,
     onLost: () => undefined,
+    onBacklogFull: () => undefined,
     othersAlive: () => Promise.resolve(false),
     handOver: () => Promise.resolve(),
   };
