@@ -45,7 +45,8 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
       });
     } catch (error) {
       if (!(error instanceof RedisUnavailable)) throw error;
-      console.error(`${error.message}. Start Redis, correct store: / REDIS_URL, or use store: memory.`);
+      console.error(error.message);
+      console.error("Check that Redis runs there and the URL's user and password, or use store: memory.");
       process.exit(1);
     }
     console.log(`Event store: Redis at ${redactRedisUrl(config.store)}`);
