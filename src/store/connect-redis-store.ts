@@ -61,9 +61,8 @@ export async function connectRedisStore(options: ConnectRedisOptions): Promise<R
     await client.connect();
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new RedisUnavailable(
-      `Cannot connect to Redis at ${shown}: ${reason.replaceAll(options.url, shown)}`,
-    );
+    const why = reason.replaceAll(options.url, shown).replace(/\.+$/, "");
+    throw new RedisUnavailable(`Cannot connect to Redis at ${shown}: ${why}.`);
   }
   connected = true;
   const subscriber = client.duplicate();
