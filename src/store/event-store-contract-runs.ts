@@ -6,6 +6,12 @@ import { appendAll, draft, eventually, readAllRun, wholeRun } from "./event-stor
 const listed = async (store: EventStore, limit = 100, after?: string) =>
   (await store.listRuns(limit, after)).map((run) => run.run_id);
 
+/**
+ * Events appended past a retention of 4: enough that a store trimming whole chunks (Redis
+ * `MAXLEN ~` drops whole stream nodes of 100 entries) has dropped some.
+ */
+const OVERFLOW = 300;
+
 /** Why reading `read` fails: the CursorExpired it rejects with (the test fails otherwise). */
 async function expiredBy(read: Promise<unknown>): Promise<CursorExpired> {
   const error = await read.then(
@@ -181,7 +187,7 @@ export function describeRunQueriesContract(context: ContractContext): void {
     it("refuses a run cursor older than max_events_per_run keeps, naming the oldest kept; from there it is gapless", async () => {
       const store = await context.open({ max_events_per_run: 4 });
       const runId = context.createRun(store);
-      const deltas = Array.from({ length: 20 }, (_, index) => draft.delta("agent-a", `${index}`));
+      const deltas = Array.from({ length: OVERFLOW }, (_, index) => draft.delta("agent-a", `${index}`));
       const total = appendAll(store, runId, [
         draft.runStarted(["agent-a"]),
         ...deltas,
@@ -189,12 +195,12 @@ export function describeRunQueriesContract(context: ContractContext): void {
       ]).length;
       await readAllRun(store, runId, { after: total - 1 });
 
-      const expired = await expiredBy(store.readRun(runId, 0, 100));
+      const expired = await expiredBy(store.readRun(runId, 0, 1_000));
       const oldest = Number(expired.oldestCursor);
       expect(oldest).toBeGreaterThan(0);
       expect(oldest).toBeLessThanOrEqual(total - 4); // at least max_events_per_run kept
       expect(expired.message).toContain(`oldest cursor kept is ${oldest}`);
-      await expiredBy(store.readRun(runId, oldest - 1, 100));
+      await expiredBy(store.readRun(runId, oldest - 1, 1_000));
       const kept = await readAllRun(store, runId, { after: oldest });
       expect(kept.map((event) => event.seq)).toEqual(
         Array.from({ length: total - oldest }, (_, index) => oldest + 1 + index),
@@ -205,7 +211,7 @@ export function describeRunQueriesContract(context: ContractContext): void {
       const store = await context.open({ max_firehose_events: 4 });
       const head = await store.firehoseHead();
       const runId = context.createRun(store);
-      const deltas = Array.from({ length: 20 }, (_, index) => draft.delta("agent-a", `${index}`));
+      const deltas = Array.from({ length: OVERFLOW }, (_, index) => draft.delta("agent-a", `${index}`));
       const total = appendAll(store, runId, [
         draft.runStarted(["agent-a"]),
         ...deltas,
@@ -213,12 +219,12 @@ export function describeRunQueriesContract(context: ContractContext): void {
       ]).length;
 
       const { expired, kept } = await eventually(async () => {
-        const error = await store.readFirehose(head, 100).then(
+        const error = await store.readFirehose(head, 1_000).then(
           () => undefined,
           (reason: unknown) => reason,
         );
         if (!(error instanceof CursorExpired)) return undefined;
-        const batch = await store.readFirehose(Number(error.oldestCursor), 100).catch(() => undefined);
+        const batch = await store.readFirehose(Number(error.oldestCursor), 1_000).catch(() => undefined);
         return batch?.events.at(-1)?.seq === total && { expired: error, kept: batch.events };
       }, "the firehose trimmed to its newest events, all readable");
       expect(expired.message).toContain(`oldest cursor kept is ${expired.oldestCursor}`);
