@@ -71,7 +71,7 @@ export function storeRatios(results: readonly CellResult[]): RatioRow[] {
     return {
       result,
       calls,
-      perTick: calls / Math.max(1, window?.appendTicks ?? 0),
+      perTick: calls / Math.max(1, window?.writeTicks ?? 0),
       events: window?.appendedEvents ?? 0,
     };
   });

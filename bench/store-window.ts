@@ -35,9 +35,9 @@ export interface StoreWindow {
   runs: number;
   appendedEvents: number;
   /**
-   * Event-loop turns in which the service appended (or created a run): the ticks the Redis
-   * writer may flush, one script call each at most.
+   * Event-loop turns in which the service wrote to its store (a run, events, an agent's progress):
+   * the ticks the Redis writer may flush, one script call each at most.
    */
-  appendTicks: number;
+  writeTicks: number;
   redis: RedisWindow | undefined;
 }

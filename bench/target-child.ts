@@ -60,6 +60,8 @@ async function listen(kind: TargetKind, upstreamUrl: string, storeOption: Target
       url: storeOption.url,
       retention: config.retention,
       prefix: config.redis.key_prefix,
+      leaseMs: config.redis.lease_ms,
+      renewMs: config.redis.renew_ms,
     });
     storeProbe = {
       name: "redis",
@@ -111,7 +113,7 @@ serveRpc<TargetRpc>({
       store: storeProbe.name,
       runs: work.runIds.length,
       appendedEvents: work.appendedEvents,
-      appendTicks: work.appendTicks,
+      writeTicks: work.writeTicks,
       redis: await storeProbe.redis?.end(work.runIds),
     };
   },
