@@ -28,14 +28,13 @@ local nruns = tonumber(ARGV[10])
 local function int(x) return string.format('%.0f', x) end
 local function skip(i) return i + 10 + 2 * tonumber(ARGV[i + 8]) + 4 * tonumber(ARGV[i + 9]) end
 
-local fenced = {}
+local fenced, creating = {}, {}
 local i = 11
 for r = 1, nruns do
   local id, created = ARGV[i], ARGV[i + 2]
   local base = prefix .. 'run:' .. id
-  if redis.call('EXISTS', base .. ':meta') == 1 or created == '' then
-    if redis.call('GET', base .. ':lease') ~= owner then fenced[#fenced + 1] = id end
-  end
+  if created ~= '' and redis.call('EXISTS', base .. ':meta') == 0 then creating[id] = true end
+  if not creating[id] and redis.call('GET', base .. ':lease') ~= owner then fenced[#fenced + 1] = id end
   i = skip(i)
 end
 if #fenced > 0 then return redis.error_reply('FENCED ' .. table.concat(fenced, ' ')) end
@@ -63,13 +62,16 @@ for r = 1, nruns do
     redis.call('ZADD', leases, nowMs + leaseMs, id)
     if plan ~= '' then redis.call('SET', base .. ':plan', plan, 'EX', safety) end
     redis.call('ZADD', runs, created, id)
-    local count = redis.call('ZCARD', runs)
-    if count > maxRuns then
-      for _, old in ipairs(redis.call('ZRANGE', runs, 0, count - maxRuns - 1)) do
+    local excess = redis.call('ZCARD', runs) - maxRuns
+    if excess > 0 then
+      -- The oldest ended (or expired) runs go; running ones are skipped, within a bounded scan.
+      for _, old in ipairs(redis.call('ZRANGE', runs, 0, excess + 255)) do
+        if excess <= 0 then break end
         local oldMeta = prefix .. 'run:' .. old .. ':meta'
         if redis.call('HEXISTS', oldMeta, 'ended_at') == 1 or redis.call('EXISTS', oldMeta) == 0 then
           redis.call('DEL', oldMeta, prefix .. 'run:' .. old .. ':log', prefix .. 'run:' .. old .. ':snapshot')
           redis.call('ZREM', runs, old)
+          excess = excess - 1
         end
       end
     end
@@ -124,7 +126,10 @@ export interface ScriptRetention {
   max_runs: number;
 }
 
-/** What one run contributes to a flush. */
+/**
+ * What one run contributes to a flush: a segment of its events (a run appears again after
+ * another run's segment when their appends interleaved), with the run's meta changes.
+ */
 export interface RunBatch {
   runId: string;
   panel: string | null;

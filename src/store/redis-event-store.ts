@@ -79,8 +79,6 @@ export interface RedisStoreOptions {
 
 /** Events of a live end kept per run on each instance (readers further behind read Redis). */
 const TAIL_EVENTS = 4_096;
-/** How long an ended run of this instance stays in memory for its last readers. */
-const KEEP_ENDED_MS = 30_000;
 const SWEEP_MS = 10_000;
 const PING_BUDGET_MS = 1_000;
 /** Runs one instance takes over per tick at most (the others take the rest). */
@@ -413,7 +411,12 @@ export class RedisEventStore implements EventStore, RunControl {
       const run = this.own.get(batch.runId);
       if (!run) continue;
       for (const event of batch.events) run.log.push(event);
-      if (batch.endedAt !== undefined) run.log.end();
+      if (batch.endedAt !== undefined) {
+        // Ended and written: from now on Redis answers for it, as for any other instance's run
+        // (retention may drop it there at any time). Its readers here, woken, read on from Redis.
+        this.own.delete(batch.runId);
+        run.log.end();
+      }
     }
   }
 
@@ -527,9 +530,6 @@ export class RedisEventStore implements EventStore, RunControl {
   }
 
   private sweep(): void {
-    const cutoff = this.now() - KEEP_ENDED_MS;
-    for (const [runId, run] of this.own)
-      if (run.endedAt !== undefined && run.endedAt < cutoff && run.log.ended) this.own.delete(runId);
     for (const [runId, tail] of this.tails) if (tail.log.waiting === 0) this.tails.delete(runId);
   }
 }

@@ -22,7 +22,11 @@ const RETRY_MAX_MS = 2_000;
  * hears, in order, of every batch once it is durable.
  */
 export class RedisRunWriter {
-  private pending = new Map<string, RunBatch>();
+  /**
+   * Segments in append order: consecutive events of one run share a segment, so the script
+   * writes the firehose in the order events were appended across runs, not grouped by run.
+   */
+  private pending: RunBatch[] = [];
   private inFlight = false;
   private scheduled = false;
   private retryMs = 0;
@@ -42,10 +46,13 @@ export class RedisRunWriter {
     private readonly fenced: (runIds: readonly string[], refused: number) => void,
   ) {}
 
-  /** The batch of `runId` that the next flush will carry (created on first use in a tick). */
+  /**
+   * The segment of `runId` that what is appended now goes into: the last one if it is this run's,
+   * else a new one after it.
+   */
   batchOf(runId: string, panel: string | null): RunBatch {
-    let batch = this.pending.get(runId);
-    if (!batch) {
+    let batch = this.pending.at(-1);
+    if (batch?.runId !== runId) {
       batch = {
         runId,
         panel,
@@ -58,7 +65,7 @@ export class RedisRunWriter {
         progress: new Map(),
         events: [],
       };
-      this.pending.set(runId, batch);
+      this.pending.push(batch);
     }
     this.schedule();
     return batch;
@@ -66,17 +73,15 @@ export class RedisRunWriter {
 
   /** Forgets what is pending for runs this instance no longer writes; returns the events dropped. */
   drop(runIds: readonly string[]): number {
-    let dropped = 0;
-    for (const runId of runIds) {
-      dropped += this.pending.get(runId)?.events.length ?? 0;
-      this.pending.delete(runId);
-    }
+    const kept = this.pending.filter((batch) => !runIds.includes(batch.runId));
+    const dropped = countEvents(this.pending) - countEvents(kept);
+    this.pending = kept;
     return dropped;
   }
 
   /** Resolves once everything appended so far is durable (or the writer closed). */
   drained(): Promise<void> {
-    if ((this.pending.size === 0 && !this.inFlight) || this.closed) return Promise.resolve();
+    if ((this.pending.length === 0 && !this.inFlight) || this.closed) return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -101,9 +106,9 @@ export class RedisRunWriter {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight || this.closed || this.pending.size === 0) return;
-    const batches = [...this.pending.values()];
-    this.pending = new Map();
+    if (this.inFlight || this.closed || this.pending.length === 0) return;
+    const batches = this.pending;
+    this.pending = [];
     this.inFlight = true;
     try {
       await this.call(batches);
@@ -132,28 +137,13 @@ export class RedisRunWriter {
       }, this.retryMs);
       return;
     }
-    if (this.pending.size > 0) this.schedule();
+    if (this.pending.length > 0) this.schedule();
     else for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
-  /** Puts a failed flush back in front of what was appended meanwhile, run by run, in order. */
+  /** Puts a failed flush back in front of what was appended meanwhile, in order. */
   private requeue(failed: readonly RunBatch[]): void {
-    const newer = this.pending;
-    this.pending = new Map(failed.map((batch) => [batch.runId, batch]));
-    for (const [runId, batch] of newer) {
-      const older = this.pending.get(runId);
-      if (!older) {
-        this.pending.set(runId, batch);
-        continue;
-      }
-      older.events.push(...batch.events);
-      older.status = batch.status ?? older.status;
-      older.agents = batch.agents ?? older.agents;
-      older.endedAt = batch.endedAt ?? older.endedAt;
-      older.snapshot = batch.snapshot ?? older.snapshot;
-      older.plan = batch.plan ?? older.plan;
-      for (const [agentId, progress] of batch.progress) older.progress.set(agentId, progress);
-    }
+    this.pending = [...failed, ...this.pending];
   }
 
   private async call(batches: readonly RunBatch[]): Promise<void> {
