@@ -13,11 +13,11 @@ import {
 import { LoggedEvent } from "./logged-event.js";
 import type { RetentionOptions } from "./memory-event-store.js";
 import type { RunBatch } from "./redis-append-script.js";
-import { parseCancelRequest, parseProgress, type RedisKeys, type RunProgress } from "./redis-keys.js";
+import { parseCancelRequest, parseProgress, type RedisKeys } from "./redis-keys.js";
+import { LiveTails } from "./redis-live-tails.js";
 import type { RunControl } from "./run-control.js";
 import {
   readFirehoseFromRedis,
-  readFirehoseWindow,
   readRunFromRedis,
   type FirehoseEvent,
   type RedisLink,
@@ -37,17 +37,6 @@ interface OwnRun {
   /** Events Redis has acknowledged: what readers of this instance may see. */
   log: EventLog;
   endedAt: number | undefined;
-}
-
-/** The live end of a log written elsewhere, fetched once per announcement for every reader here. */
-interface Tail {
-  log: EventLog;
-  /** The head announced on the channel. */
-  known: number;
-  ended: boolean;
-  fetching: boolean;
-  /** Fetch again once the fetch in flight is done (something may have come meanwhile). */
-  again: boolean;
 }
 
 export interface RedisStoreOptions {
@@ -77,8 +66,6 @@ export interface RedisStoreOptions {
   now?: () => number;
 }
 
-/** Events of a live end kept per run on each instance (readers further behind read Redis). */
-const TAIL_EVENTS = 4_096;
 const SWEEP_MS = 10_000;
 const PING_BUDGET_MS = 1_000;
 /** Runs one instance takes over per tick at most (the others take the rest). */
@@ -96,8 +83,7 @@ const CLAIM_NOW = "claim";
  */
 export class RedisEventStore implements EventStore, RunControl {
   private readonly own = new Map<string, OwnRun>();
-  private readonly tails = new Map<string, Tail>();
-  private firehose: Promise<Tail> | undefined;
+  private readonly live: LiveTails;
   private readonly writer: RedisRunWriter;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
@@ -116,6 +102,12 @@ export class RedisEventStore implements EventStore, RunControl {
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.now = options.now ?? Date.now;
+    this.live = new LiveTails(
+      options.link,
+      options.keys,
+      (runId, seq) => this.localEvent(runId, seq),
+      () => this.firehoseHead(),
+    );
     this.leases = new RedisLeases(
       (args) => options.link.send(args),
       options.keys,
@@ -142,7 +134,7 @@ export class RedisEventStore implements EventStore, RunControl {
     const store = new RedisEventStore(options);
     await options.subscribe(options.keys.channel, (message) => {
       const progress = parseProgress(message);
-      if (progress) store.announced(progress);
+      if (progress) store.live.announced(progress, store.own.has(progress.runId));
     });
     await options.subscribe(options.keys.control, (message) => {
       if (message === CLAIM_NOW) return void store.tick();
@@ -252,7 +244,7 @@ export class RedisEventStore implements EventStore, RunControl {
   }
 
   readRun(runId: string, after: number, max: number): Promise<ReadBatch> {
-    const log = this.own.get(runId)?.log ?? this.tails.get(runId)?.log;
+    const log = this.own.get(runId)?.log ?? this.live.window(runId);
     if (log && after >= log.oldestCursor && after <= log.head) {
       if (log.ended && after >= log.head) return Promise.resolve({ events: [], ended: true });
       const events = log.after(after, max) ?? [];
@@ -264,12 +256,11 @@ export class RedisEventStore implements EventStore, RunControl {
   async waitRun(runId: string, after: number, signal: AbortSignal): Promise<void> {
     const own = this.own.get(runId);
     if (own) return own.log.wait(after, signal);
-    const tail = await this.follow(runId);
-    return tail?.log.wait(after, signal);
+    return this.live.waitRun(runId, after, signal);
   }
 
   async readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch> {
-    const log = this.firehose && (await this.firehose).log;
+    const log = await this.live.firehoseWindow();
     if (log && after >= log.oldestCursor && after <= log.head) {
       const window = (log.after(after, max) ?? []) as FirehoseEvent[];
       const last = window.at(-1);
@@ -283,17 +274,8 @@ export class RedisEventStore implements EventStore, RunControl {
     );
   }
 
-  async waitFirehose(after: number, signal: AbortSignal): Promise<void> {
-    this.firehose ??= this.firehoseHead().then((head) => ({
-      log: new EventLog(TAIL_EVENTS, head),
-      known: head,
-      ended: false,
-      fetching: false,
-      again: false,
-    }));
-    const tail = await this.firehose;
-    if (after >= tail.log.head && tail.known > tail.log.head) this.pumpFirehose(tail);
-    return tail.log.wait(after, signal);
+  waitFirehose(after: number, signal: AbortSignal): Promise<void> {
+    return this.live.waitFirehose(after, signal);
   }
 
   async firehoseHead(): Promise<number> {
@@ -381,8 +363,7 @@ export class RedisEventStore implements EventStore, RunControl {
       log: new EventLog(this.options.retention.max_events_per_run, taken.lastSeq),
       endedAt: undefined,
     });
-    this.tails.get(runId)?.log.end();
-    this.tails.delete(runId);
+    this.live.drop(runId);
     for (const handler of this.takeoverHandlers) handler(taken);
   }
 
@@ -420,116 +401,12 @@ export class RedisEventStore implements EventStore, RunControl {
     }
   }
 
-  /** Starts (or reuses) the live end of a run written elsewhere; undefined for an unknown run. */
-  private async follow(runId: string): Promise<Tail | undefined> {
-    const existing = this.tails.get(runId);
-    if (existing) return existing;
-    const { keys, link } = this.options;
-    const meta = (await link.send(["HMGET", keys.runMeta(runId), "last_seq", "ended_at"])) as (
-      string | null
-    )[];
-    if (meta[0] === null || meta[0] === undefined) return undefined;
-    // Another reader may have started it while this one asked.
-    const raced = this.tails.get(runId);
-    if (raced) return raced;
-    const head = Number(meta[0]);
-    const ended = meta[1] !== null;
-    // An announcement may have come between the question and now: fetch once to be sure.
-    const tail: Tail = {
-      log: new EventLog(TAIL_EVENTS, head),
-      known: head,
-      ended,
-      fetching: false,
-      again: !ended,
-    };
-    if (ended) tail.log.end();
-    this.tails.set(runId, tail);
-    this.pumpRun(runId, tail);
-    return tail;
-  }
-
-  private announced(progress: RunProgress): void {
-    if (!this.own.has(progress.runId)) {
-      const tail = this.tails.get(progress.runId);
-      if (tail) {
-        tail.known = Math.max(tail.known, progress.lastSeq);
-        tail.ended ||= progress.ended;
-        this.pumpRun(progress.runId, tail);
-      }
-    }
-    void this.firehose?.then((tail) => {
-      tail.known = Math.max(tail.known, progress.firehoseHead);
-      this.pumpFirehose(tail);
-    });
-  }
-
-  /** Fetches what was announced past the tail's head, one fetch at a time, for all readers here. */
-  private pumpRun(runId: string, tail: Tail): void {
-    if (tail.fetching) {
-      tail.again = true;
-      return;
-    }
-    if (tail.log.ended || (!tail.again && !tail.ended && tail.known <= tail.log.head)) return;
-    tail.again = false;
-    tail.fetching = true;
-    readRunFromRedis(this.options.link, this.options.keys, runId, tail.log.head, TAIL_EVENTS)
-      .then((batch) => {
-        for (const event of batch.events) tail.log.push(event);
-        if (batch.ended) tail.log.end();
-        // Nothing more to have: what was announced is here (or was a stale announcement).
-        else if (batch.events.length === 0) tail.known = tail.log.head;
-      })
-      .catch(() => {
-        // Redis away, or the log expired or was trimmed past this head: forget the tail, so
-        // that its readers, woken now, read Redis themselves and meet the error there.
-        this.tails.delete(runId);
-        tail.fetching = false;
-        tail.log.end();
-      })
-      .finally(() => {
-        if (!tail.fetching) return;
-        tail.fetching = false;
-        if (tail.again || tail.known > tail.log.head || (tail.ended && !tail.log.ended))
-          this.pumpRun(runId, tail);
-      });
-  }
-
-  private pumpFirehose(tail: Tail): void {
-    if (tail.fetching) {
-      tail.again = true;
-      return;
-    }
-    if (!tail.again && tail.known <= tail.log.head) return;
-    tail.again = false;
-    tail.fetching = true;
-    const after = tail.log.head;
-    readFirehoseWindow(this.options.link, this.options.keys, after, TAIL_EVENTS, (runId, seq) =>
-      this.localEvent(runId, seq),
-    )
-      .then((events) => {
-        for (const event of events) tail.log.push(event);
-        if (events.length === 0) tail.known = tail.log.head;
-      })
-      .catch(() => {
-        // Trimmed past this window (or Redis away): start the window over at the announced head;
-        // readers behind it read Redis themselves and meet the error there.
-        const old = tail.log;
-        tail.log = new EventLog(TAIL_EVENTS, Math.max(tail.known, old.head));
-        old.end();
-      })
-      .finally(() => {
-        tail.fetching = false;
-        if (tail.again || tail.known > tail.log.head) this.pumpFirehose(tail);
-      });
-  }
-
   /** An event this instance holds in memory (its own runs, and the live ends it follows). */
   private localEvent(runId: string, seq: number): StoredEvent | undefined {
-    const log = this.own.get(runId)?.log ?? this.tails.get(runId)?.log;
-    return log?.after(seq - 1, 1)?.[0];
+    return this.own.get(runId)?.log.after(seq - 1, 1)?.[0] ?? this.live.event(runId, seq);
   }
 
   private sweep(): void {
-    for (const [runId, tail] of this.tails) if (tail.log.waiting === 0) this.tails.delete(runId);
+    this.live.sweep();
   }
 }

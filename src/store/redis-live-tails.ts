@@ -1,0 +1,182 @@
+import { EventLog } from "./event-log.js";
+import type { StoredEvent } from "./event-store.js";
+import type { RedisKeys, RunProgress } from "./redis-keys.js";
+import { readFirehoseWindow, readRunFromRedis, type RedisLink } from "./redis-reads.js";
+
+/** The live end of a log written elsewhere, fetched once per announcement for every reader here. */
+interface Tail {
+  log: EventLog;
+  /** The head announced on the channel. */
+  known: number;
+  ended: boolean;
+  fetching: boolean;
+  /** Fetch again once the fetch in flight is done (something may have come meanwhile). */
+  again: boolean;
+}
+
+/** Events of a live end kept per run on each instance (readers further behind read Redis). */
+const TAIL_EVENTS = 4_096;
+
+/**
+ * The live ends of logs this instance reads but does not write: one per run its readers wait
+ * on, and one of the firehose. Each follows the channel's announcements with one fetch at a time,
+ * shared by every reader here, so a thousand readers of a run cost one Redis read per write.
+ */
+export class LiveTails {
+  private readonly tails = new Map<string, Tail>();
+  private firehose: Promise<Tail> | undefined;
+
+  constructor(
+    private readonly link: RedisLink,
+    private readonly keys: RedisKeys,
+    /** An event this instance holds in memory (its own runs first), to spare a read of Redis. */
+    private readonly held: (runId: string, seq: number) => StoredEvent | undefined,
+    private readonly firehoseHead: () => Promise<number>,
+  ) {}
+
+  /** The live end of a run, if this instance follows it. */
+  window(runId: string): EventLog | undefined {
+    return this.tails.get(runId)?.log;
+  }
+
+  /** The live end of the firehose, if a reader here ever waited on it. */
+  async firehoseWindow(): Promise<EventLog | undefined> {
+    return this.firehose && (await this.firehose).log;
+  }
+
+  async waitRun(runId: string, after: number, signal: AbortSignal): Promise<void> {
+    const tail = await this.follow(runId);
+    return tail?.log.wait(after, signal);
+  }
+
+  async waitFirehose(after: number, signal: AbortSignal): Promise<void> {
+    this.firehose ??= this.firehoseHead().then((head) => ({
+      log: new EventLog(TAIL_EVENTS, head),
+      known: head,
+      ended: false,
+      fetching: false,
+      again: false,
+    }));
+    const tail = await this.firehose;
+    if (after >= tail.log.head && tail.known > tail.log.head) this.pumpFirehose(tail);
+    return tail.log.wait(after, signal);
+  }
+
+  /** A flush was announced; `own` runs are this instance's, fed by its writer instead. */
+  announced(progress: RunProgress, own: boolean): void {
+    if (!own) {
+      const tail = this.tails.get(progress.runId);
+      if (tail) {
+        tail.known = Math.max(tail.known, progress.lastSeq);
+        tail.ended ||= progress.ended;
+        this.pumpRun(progress.runId, tail);
+      }
+    }
+    void this.firehose?.then((tail) => {
+      tail.known = Math.max(tail.known, progress.firehoseHead);
+      this.pumpFirehose(tail);
+    });
+  }
+
+  /** Stops following a run (this instance writes it now); its readers, woken, read on. */
+  drop(runId: string): void {
+    this.tails.get(runId)?.log.end();
+    this.tails.delete(runId);
+  }
+
+  /** Forgets the runs nobody here waits on any more. */
+  sweep(): void {
+    for (const [runId, tail] of this.tails) if (tail.log.waiting === 0) this.tails.delete(runId);
+  }
+
+  /** Starts (or reuses) the live end of a run written elsewhere; undefined for an unknown run. */
+  private async follow(runId: string): Promise<Tail | undefined> {
+    const existing = this.tails.get(runId);
+    if (existing) return existing;
+    const { keys, link } = this;
+    const meta = (await link.send(["HMGET", keys.runMeta(runId), "last_seq", "ended_at"])) as (
+      string | null
+    )[];
+    if (meta[0] === null || meta[0] === undefined) return undefined;
+    // Another reader may have started it while this one asked.
+    const raced = this.tails.get(runId);
+    if (raced) return raced;
+    const head = Number(meta[0]);
+    const ended = meta[1] !== null;
+    // An announcement may have come between the question and now: fetch once to be sure.
+    const tail: Tail = {
+      log: new EventLog(TAIL_EVENTS, head),
+      known: head,
+      ended,
+      fetching: false,
+      again: !ended,
+    };
+    if (ended) tail.log.end();
+    this.tails.set(runId, tail);
+    this.pumpRun(runId, tail);
+    return tail;
+  }
+
+  /** Fetches what was announced past the tail's head, one fetch at a time, for all readers here. */
+  private pumpRun(runId: string, tail: Tail): void {
+    if (tail.fetching) {
+      tail.again = true;
+      return;
+    }
+    if (tail.log.ended || (!tail.again && !tail.ended && tail.known <= tail.log.head)) return;
+    tail.again = false;
+    tail.fetching = true;
+    readRunFromRedis(this.link, this.keys, runId, tail.log.head, TAIL_EVENTS)
+      .then((batch) => {
+        for (const event of batch.events) tail.log.push(event);
+        if (batch.ended) tail.log.end();
+        // Nothing more to have: what was announced is here (or was a stale announcement).
+        else if (batch.events.length === 0) tail.known = tail.log.head;
+      })
+      .catch(() => {
+        // Redis away, or the log expired or was trimmed past this head: forget the tail, so
+        // that its readers, woken now, read Redis themselves and meet the error there.
+        this.tails.delete(runId);
+        tail.fetching = false;
+        tail.log.end();
+      })
+      .finally(() => {
+        if (!tail.fetching) return;
+        tail.fetching = false;
+        if (tail.again || tail.known > tail.log.head || (tail.ended && !tail.log.ended))
+          this.pumpRun(runId, tail);
+      });
+  }
+
+  private pumpFirehose(tail: Tail): void {
+    if (tail.fetching) {
+      tail.again = true;
+      return;
+    }
+    if (!tail.again && tail.known <= tail.log.head) return;
+    tail.again = false;
+    tail.fetching = true;
+    const after = tail.log.head;
+    readFirehoseWindow(this.link, this.keys, after, TAIL_EVENTS, (runId, seq) => this.held(runId, seq))
+      .then((events) => {
+        for (const event of events) tail.log.push(event);
+        if (events.length === 0) tail.known = tail.log.head;
+      })
+      .catch(() => {
+        // Trimmed past this window (or Redis away): start the window over at the announced head;
+        // readers behind it read Redis themselves and meet the error there.
+        const old = tail.log;
+        tail.log = new EventLog(TAIL_EVENTS, Math.max(tail.known, old.head));
+        old.end();
+      })
+      .finally(() => {
+        tail.fetching = false;
+        if (tail.again || tail.known > tail.log.head) this.pumpFirehose(tail);
+      });
+  }
+
+  /** An event held in memory here: a run's own tail, or what the instance holds of it. */
+  event(runId: string, seq: number): StoredEvent | undefined {
+    return this.tails.get(runId)?.log.after(seq - 1, 1)?.[0];
+  }
+}
