@@ -69,7 +69,7 @@ async function listen(kind: TargetKind, upstreamUrl: string, storeOption: Target
       redis: await createRedisProbe(storeOption.url, redisKeys(config.redis.key_prefix)),
     };
     store = redis;
-    control = redis;
+    control = redis.control;
   } else {
     store = new MemoryEventStore(config.retention);
     storeProbe = { name: "memory", work: countStoreWork(store), redis: undefined };

@@ -3,8 +3,7 @@ import { createService } from "../create-service.js";
 import { startServer } from "../http/start-server.js";
 import { createLog } from "../log.js";
 import { connectRedisStore, redactRedisUrl, RedisUnavailable } from "../store/connect-redis-store.js";
-import type { EventStore } from "../store/event-store.js";
-import type { RunControl } from "../store/run-control.js";
+import type { RedisEventStore } from "../store/redis-event-store.js";
 import { loadSimulatorAgents, startSimulator, type Simulator } from "../simulator/index.js";
 import { readCommandLine } from "./command-line.js";
 import { parseServeArgs, SERVE_USAGE } from "./serve-args.js";
@@ -32,7 +31,7 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
   }
   const { config, apiKey, authTokens } = loaded;
   const log = createLog([apiKey, ...authTokens]);
-  let store: (EventStore & RunControl) | undefined;
+  let store: RedisEventStore | undefined;
   if (config.store !== "memory") {
     try {
       store = await connectRedisStore({
@@ -79,7 +78,7 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
     apiKey,
     authTokens,
     log,
-    ...(store ? { store, control: store } : {}),
+    ...(store ? { store, control: store.control } : {}),
   });
   const { port, stop: stopServer } = await startServer(service, {
     host: config.server.host,

@@ -11,21 +11,16 @@ import {
   type StoredEvent,
 } from "./event-store.js";
 import { LoggedEvent } from "./logged-event.js";
-import type { RetentionOptions } from "./memory-event-store.js";
 import type { RunBatch } from "./redis-append-script.js";
-import { parseCancelRequest, parseProgress, type RedisKeys } from "./redis-keys.js";
+import { parseProgress } from "./redis-keys.js";
 import { LiveTails } from "./redis-live-tails.js";
-import type { RunControl } from "./run-control.js";
-import {
-  readFirehoseFromRedis,
-  readRunFromRedis,
-  type FirehoseEvent,
-  type RedisLink,
-} from "./redis-reads.js";
+import { readFirehoseFromRedis, readRunFromRedis, type FirehoseEvent } from "./redis-reads.js";
 import { listRunsFromRedis, snapshotFromRedis } from "./redis-run-queries.js";
 import { RedisLeases } from "./redis-leases.js";
 import { RedisRunWriter } from "./redis-run-writer.js";
-import { loadTakenRun, type TakenRun } from "./redis-takeover.js";
+import { RedisRunControl } from "./redis-run-control.js";
+import type { TakenRun } from "./redis-takeover.js";
+import { checkRedis, type RedisStoreOptions } from "./redis-store-options.js";
 import { stampJson } from "./stamp-json.js";
 
 /** A run this instance writes: its next seq, its snapshot, and its durable events. */
@@ -39,39 +34,7 @@ interface OwnRun {
   endedAt: number | undefined;
 }
 
-export interface RedisStoreOptions {
-  keys: RedisKeys;
-  retention: RetentionOptions;
-  link: RedisLink & {
-    sendRaw(args: (string | Buffer)[]): Promise<unknown>;
-    /** PING, given up when `signal` aborts. */
-    ping(signal: AbortSignal): Promise<unknown>;
-    /** Whether the command connection is up right now. */
-    isReady(): boolean;
-  };
-  /** Subscribes the subscriber connection to a channel. */
-  subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
-  /** Closes the connections. */
-  disconnect(): Promise<void>;
-  /**
-   * Events appended here but not yet in Redis, at most (config `redis.max_backlog_events`): past
-   * it, the service ends its runs (see `onBacklogFull`) instead of buffering without bound.
-   */
-  maxBacklog: number;
-  /** This instance's id in leases; unique per process. */
-  owner: string;
-  /** How long a run's lease lasts without renewal, and how often it is renewed (config `redis`). */
-  leaseMs: number;
-  renewMs: number;
-  now?: () => number;
-}
-
 const SWEEP_MS = 10_000;
-const PING_BUDGET_MS = 1_000;
-/** Runs one instance takes over per tick at most (the others take the rest). */
-const CLAIM_AT_ONCE = 16;
-/** The control message that tells every instance to look for runs to take over now. */
-const CLAIM_NOW = "claim";
 
 /**
  * The run log in Redis Streams (config `store: redis://…`), shared by every instance. The
@@ -81,24 +44,17 @@ const CLAIM_NOW = "claim";
  * announced on one pub/sub channel; each instance follows the runs its readers wait on with one
  * subscriber connection and one fetch per announcement, shared by all its readers.
  */
-export class RedisEventStore implements EventStore, RunControl {
+export class RedisEventStore implements EventStore {
+  /** Cancel, takeover and handover between the instances on this Redis; the service's RunControl. */
+  readonly control: RedisRunControl;
   private readonly own = new Map<string, OwnRun>();
   private readonly live: LiveTails;
   private readonly writer: RedisRunWriter;
   private readonly now: () => number;
   private readonly sweeper: NodeJS.Timeout;
-  private readonly cancelHandlers: ((runId: string, agentIds: readonly string[] | undefined) => void)[] = [];
-  private readonly takeoverHandlers: ((run: TakenRun) => void)[] = [];
-  private readonly lostHandlers: ((runId: string) => void)[] = [];
-  private readonly leases: RedisLeases;
-  private readonly leaseTimer: NodeJS.Timeout;
-  /** Whether this instance takes runs over (not once it stops). */
-  private claiming = true;
-  private ticking = false;
   /** Events appended but not yet acknowledged by Redis. */
   private unacked = 0;
   private overflowing = false;
-  private readonly backlogHandlers: (() => void)[] = [];
 
   private constructor(private readonly options: RedisStoreOptions) {
     this.now = options.now ?? Date.now;
@@ -108,12 +64,18 @@ export class RedisEventStore implements EventStore, RunControl {
       (runId, seq) => this.localEvent(runId, seq),
       () => this.firehoseHead(),
     );
-    this.leases = new RedisLeases(
+    const leases = new RedisLeases(
       (args) => options.link.send(args),
       options.keys,
       options.owner,
       options.leaseMs,
     );
+    this.control = new RedisRunControl(options.link, options.keys, leases, options.renewMs, {
+      running: () => [...this.own].filter(([, run]) => run.endedAt === undefined).map(([runId]) => runId),
+      adopt: (taken) => this.adopt(taken),
+      release: (runIds) => this.release(runIds),
+      drained: () => this.writer.drained(),
+    });
     this.writer = new RedisRunWriter(
       (args) => options.link.sendRaw(args),
       options.keys,
@@ -122,11 +84,10 @@ export class RedisEventStore implements EventStore, RunControl {
       (batches) => this.acked(batches),
       (runIds, refused) => {
         this.unacked -= refused;
-        this.lose(runIds);
+        this.control.lost(runIds);
       },
     );
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
-    this.leaseTimer = setInterval(() => void this.tick(), options.renewMs).unref();
   }
 
   /** A store on connected clients, listening to the channel before it answers anything. */
@@ -136,60 +97,14 @@ export class RedisEventStore implements EventStore, RunControl {
       const progress = parseProgress(message);
       if (progress) store.live.announced(progress, store.own.has(progress.runId));
     });
-    await options.subscribe(options.keys.control, (message) => {
-      if (message === CLAIM_NOW) return void store.tick();
-      const request = parseCancelRequest(message);
-      if (request) for (const handler of store.cancelHandlers) handler(request.runId, request.agentIds);
-    });
-    void store.tick();
+    await options.subscribe(options.keys.control, (message) => store.control.heard(message));
+    void store.control.tick();
     return store;
-  }
-
-  async requestCancel(runId: string, agentIds: readonly string[] | undefined): Promise<void> {
-    const request = JSON.stringify({ run_id: runId, ...(agentIds ? { agent_ids: agentIds } : {}) });
-    await this.options.link.send(["PUBLISH", this.options.keys.control, request]);
-  }
-
-  onCancel(handler: (runId: string, agentIds: readonly string[] | undefined) => void): void {
-    this.cancelHandlers.push(handler);
-  }
-
-  onTakeover(handler: (run: TakenRun) => void): void {
-    this.takeoverHandlers.push(handler);
-  }
-
-  onLost(handler: (runId: string) => void): void {
-    this.lostHandlers.push(handler);
-  }
-
-  othersAlive(): Promise<boolean> {
-    return this.leases.othersAlive();
-  }
-
-  /**
-   * Hands runs to the other instances (a graceful stop): stops taking runs over, writes what is
-   * pending (the last events and each agent's progress), lets go of the leases and tells the
-   * others to claim at once. The caller has stopped the runs here first.
-   */
-  async handOver(runIds: readonly string[]): Promise<void> {
-    this.claiming = false;
-    await this.writer.drained();
-    for (const runId of runIds) this.forget(runId);
-    await this.leases.release(runIds);
-    await this.options.link.send(["PUBLISH", this.options.keys.control, CLAIM_NOW]);
   }
 
   /** Events appended here that Redis does not have yet. */
   get backlog(): number {
     return this.unacked;
-  }
-
-  /**
-   * Hears, once per outage, that more than `maxBacklog` events wait for an unreachable Redis:
-   * the service then ends its runs (their last events are written when Redis is back).
-   */
-  onBacklogFull(handler: () => void): void {
-    this.backlogHandlers.push(handler);
   }
 
   /** Records an agent's progress upstream with the events it covers (for a takeover). */
@@ -226,7 +141,7 @@ export class RedisEventStore implements EventStore, RunControl {
     batch.events.push(event);
     if (++this.unacked > this.options.maxBacklog && !this.overflowing) {
       this.overflowing = true;
-      for (const handler of this.backlogHandlers) handler();
+      this.control.backlogFull();
     }
     if (draft.type === "run.started") batch.agents = draft.agents.length;
     if (draft.type === "run.completed") {
@@ -302,20 +217,7 @@ export class RedisEventStore implements EventStore, RunControl {
   }
 
   check(signal: AbortSignal): Promise<StoreState> {
-    const { link } = this.options;
-    if (!link.isReady() || this.writer.lastError !== undefined) return Promise.resolve("unreachable");
-    // A Redis that takes a second to answer PING is not one to send readers to. The race is
-    // ours: a command already on the wire cannot be aborted, its answer would just come late.
-    const budget = AbortSignal.any([signal, AbortSignal.timeout(PING_BUDGET_MS)]);
-    const timedOut = new Promise<StoreState>((resolve) => {
-      if (budget.aborted) resolve("timeout");
-      budget.addEventListener("abort", () => resolve("timeout"), { once: true });
-    });
-    const answered = link.ping(budget).then(
-      (): StoreState => "ok",
-      (): StoreState => (budget.aborted ? "timeout" : "unreachable"),
-    );
-    return Promise.race([answered, timedOut]);
+    return checkRedis(this.options.link, this.writer.lastError !== undefined, signal);
   }
 
   /** Resolves once every event appended so far is in Redis. */
@@ -325,68 +227,38 @@ export class RedisEventStore implements EventStore, RunControl {
 
   async close(): Promise<void> {
     clearInterval(this.sweeper);
-    clearInterval(this.leaseTimer);
-    this.claiming = false;
+    this.control.stop();
     await this.writer.drained();
     this.writer.close();
     await this.options.disconnect();
   }
 
-  /**
-   * Every `renew_ms`: renews this instance's leases (losing those another instance took), then
-   * takes over runs whose lease lapsed. One tick at a time.
-   */
-  private async tick(): Promise<void> {
-    if (this.ticking) return;
-    this.ticking = true;
-    try {
-      const running = [...this.own].filter(([, run]) => run.endedAt === undefined).map(([runId]) => runId);
-      this.lose(await this.leases.renew(running));
-      if (!this.claiming) return;
-      for (const runId of await this.leases.claim(CLAIM_AT_ONCE)) await this.adopt(runId);
-    } catch {
-      // Redis away: the next tick tries again; readiness reports it meanwhile.
-    } finally {
-      this.ticking = false;
+  /** Stops writing runs here (lost, or handed over); their readers here, woken, read on from Redis. */
+  private release(runIds: readonly string[]): void {
+    for (const runId of runIds) {
+      const run = this.own.get(runId);
+      if (!run) continue;
+      this.unacked -= this.writer.drop([runId]);
+      this.own.delete(runId);
+      run.log.end();
     }
   }
 
   /** Continues a run taken over: this instance writes it from its last seq on. */
-  private async adopt(runId: string): Promise<void> {
-    const taken = await loadTakenRun(this.options.link, this.options.keys, runId);
-    if (!taken) return;
-    this.own.set(runId, {
-      meta: { runId, panel: taken.panel, createdAt: taken.createdAt },
-      runIdJson: JSON.stringify(runId),
+  private adopt(taken: TakenRun): void {
+    this.own.set(taken.runId, {
+      meta: { runId: taken.runId, panel: taken.panel, createdAt: taken.createdAt },
+      runIdJson: JSON.stringify(taken.runId),
       lastSeq: taken.lastSeq,
       snapshot: taken.snapshot,
       log: new EventLog(this.options.retention.max_events_per_run, taken.lastSeq),
       endedAt: undefined,
     });
-    this.live.drop(runId);
-    for (const handler of this.takeoverHandlers) handler(taken);
-  }
-
-  /** Runs another instance holds now: stop writing them here, and tell the service. */
-  private lose(runIds: readonly string[]): void {
-    for (const runId of runIds) {
-      if (!this.own.has(runId)) continue;
-      this.unacked -= this.writer.drop([runId]);
-      this.forget(runId);
-      for (const handler of this.lostHandlers) handler(runId);
-    }
-  }
-
-  /** Stops holding a run here; its readers here, woken, read on from Redis. */
-  private forget(runId: string): void {
-    const run = this.own.get(runId);
-    this.own.delete(runId);
-    run?.log.end();
+    this.live.drop(taken.runId);
   }
 
   /** A batch is durable: its events become readable here, and a run that ended is complete. */
   private acked(batches: readonly RunBatch[]): void {
-    if (this.unacked === 0) this.overflowing = false;
     for (const batch of batches) {
       this.unacked -= batch.events.length;
       const run = this.own.get(batch.runId);
@@ -399,6 +271,7 @@ export class RedisEventStore implements EventStore, RunControl {
         run.log.end();
       }
     }
+    if (this.unacked === 0) this.overflowing = false;
   }
 
   /** An event this instance holds in memory (its own runs, and the live ends it follows). */

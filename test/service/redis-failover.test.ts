@@ -38,7 +38,7 @@ describe.skipIf(!redisAvailable)(redisSuite("failover between instances on one R
     const prefix = redis.keyPrefix();
     for (let index = 0; index < count; index++) {
       const store = await connectRedisStore({ url: redis.url, retention: RETENTION, prefix, ...LEASE });
-      nodes.push({ store, instance: await startInstance(sim, {}, { store, control: store }) });
+      nodes.push({ store, instance: await startInstance(sim, {}, { store, control: store.control }) });
     }
     return nodes;
   }
@@ -109,7 +109,10 @@ describe.skipIf(!redisAvailable)(redisSuite("failover between instances on one R
     const created = await a.instance.post("/v1/runs", { message: "go", agent_ids: [agentId(1)] });
     const { run_id: runId } = (await created.json()) as { run_id: string };
     await waitFor(() => s.record.openStreams() === 1, "the agent streams on A");
-    await waitFor(async () => (await b.store.othersAlive()) && (await a.store.othersAlive()), "both alive");
+    await waitFor(
+      async () => (await b.store.control.othersAlive()) && (await a.store.control.othersAlive()),
+      "both alive",
+    );
     nodes.splice(nodes.indexOf(a), 1);
     await a.instance.server.stop(10_000);
     await waitFor(() => b.instance.service.runs.get(runId) !== undefined, "B took the run over", 3_000);

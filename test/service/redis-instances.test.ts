@@ -36,7 +36,7 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
         retention: RETENTION,
         prefix,
       });
-      instances.push(await startInstance(sim, {}, { store, control: store }));
+      instances.push(await startInstance(sim, {}, { store, control: store.control }));
     }
     return instances;
   }

@@ -41,7 +41,7 @@ describe.skipIf(!redisAvailable)(redisSuite("Redis trouble"), () => {
       apiKey: API_KEY,
     });
     const store = await connectRedisStore({ url: redis.url, retention: RETENTION, maxBacklog });
-    instance = await startInstance(sim, {}, { store, control: store });
+    instance = await startInstance(sim, {}, { store, control: store.control });
     return { redis, sim, instance };
   }
 
