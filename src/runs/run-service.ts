@@ -181,8 +181,9 @@ export class RunService {
   }
 
   /**
-   * Graceful shutdown: refuse new runs, let running ones finish for `graceMs`, then cancel the
-   * rest and wait (bounded) for their `run.completed`.
+   * Graceful shutdown: refuse new runs; when another instance is alive (Redis), hand the running
+   * ones over to it at once; alone, let them finish for `graceMs`, then cancel the rest and wait
+   * (bounded) for their `run.completed`.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.accepting = false;
