@@ -8,6 +8,7 @@ import { redisAvailable, redisSuite } from "../helpers/redis-server.js";
 import { useRedisServer } from "../helpers/redis-server-shared.js";
 import { ofType, readEvents, reassemble, sseFrames, type SseFrame } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { openWs, terminateAllWs } from "../helpers/ws-client.js";
 
 const RETENTION = {
   run_ttl_s: 600,
@@ -21,6 +22,7 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
   let sim: Simulator | undefined;
   const instances: Instance[] = [];
   afterEach(async () => {
+    terminateAllWs();
     for (const instance of instances.splice(0)) await instance.close();
     await sim?.close();
     sim = undefined;
@@ -78,6 +80,28 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
       headers: { "last-event-id": String(ownFrames.length) },
     });
     expect(ended.status).toBe(204);
+  });
+
+  it("streams a run started on A to a WebSocket subscription on B, live, with the bytes of A's log", async () => {
+    const [a, b] = await start([
+      scripted(1, "Over the socket, word by word.", { faults: [{ kind: "hold", after_events: 2 }] }),
+    ]);
+    if (!a || !b || !sim) throw new Error("two instances");
+    const s = sim;
+    const created = await a.post("/v1/runs", { message: "go", agent_ids: [agentId(1)] });
+    const { run_id: runId } = (await created.json()) as { run_id: string };
+    const ws = await openWs(b.url);
+    ws.send({ type: "subscribe", run_id: runId, request_id: "sub" });
+    expect(await ws.answer("sub")).toMatchObject({ type: "subscribed", run_id: runId });
+    await ws.next((frame) => frame.type === "agent.delta", "a delta while the agent is held on A");
+    s.release(agentId(1));
+    const events = await ws.completed(runId);
+    const own: string[] = [];
+    for await (const frame of sseFrames(await fetch(`${a.url}/v1/runs/${runId}/events`)))
+      own.push(frame.data);
+    expect(ws.texts.filter((_, index) => "seq" in (ws.frames[index] ?? {}))).toEqual(own);
+    expect(reassemble(events)).toEqual({ [agentId(1)]: "Over the socket, word by word." });
+    await ws.close();
   });
 
   it("lists A's runs on B and streams them in B's firehose", async () => {
