@@ -91,6 +91,21 @@ describe.skipIf(!redisAvailable)(redisSuite("Redis trouble"), () => {
     expect(s.record.requests(agentId(1)).filter((request) => request.kind === "cancel")).toHaveLength(1);
   });
 
+  it("stops the runs whose logs a Redis restarted without its data lost, and serves new runs", async () => {
+    const { redis: r, sim: s, instance: i } = await start("Lost with the Redis that held it.");
+    const created = await i.post("/v1/runs", { message: "go", agent_ids: [agentId(1)] });
+    const { run_id: runId } = (await created.json()) as { run_id: string };
+    await waitFor(() => s.record.openStreams() === 1, "the agent streams");
+    await r.restart();
+    await waitFor(() => i.service.runs.get(runId) === undefined, "the run stopped here", 10_000);
+    expect((await fetch(`${i.url}/v1/runs/${runId}`)).status).toBe(404);
+    await waitFor(async () => (await ready(i.url)).status === 200, "ready again", 10_000);
+    s.release(agentId(1));
+    const next = await i.stream({ message: "again", agent_ids: [agentId(1)] });
+    const events = await readEvents(next);
+    expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "completed" });
+  });
+
   it("refuses to start without Redis, naming the URL without its password", async () => {
     const error = await connectRedisStore({
       url: "redis://fanout:secret-password@127.0.0.1:1",
