@@ -32,6 +32,12 @@ interface OwnRun {
   /** Events Redis has acknowledged: what readers of this instance may see. */
   log: EventLog;
   endedAt: number | undefined;
+  /**
+   * Redis has the run (its meta and lease): false from `createRun` until its first batch is
+   * acknowledged. Until then its lease is not renewed: the renew script would find neither lease
+   * nor meta and call the run lost, and the instance would drop a run it just started.
+   */
+  inRedis: boolean;
 }
 
 const SWEEP_MS = 10_000;
@@ -71,7 +77,8 @@ export class RedisEventStore implements EventStore {
       options.leaseMs,
     );
     this.control = new RedisRunControl(options.link, options.keys, leases, options.renewMs, {
-      running: () => [...this.own].filter(([, run]) => run.endedAt === undefined).map(([runId]) => runId),
+      running: () =>
+        [...this.own].filter(([, run]) => run.inRedis && run.endedAt === undefined).map(([runId]) => runId),
       adopt: (taken) => this.adopt(taken),
       release: (runIds) => this.release(runIds),
       drained: () => this.writer.drained(),
@@ -122,6 +129,7 @@ export class RedisEventStore implements EventStore {
       snapshot: emptySnapshot(meta.runId, meta.createdAt),
       log: new EventLog(this.options.retention.max_events_per_run),
       endedAt: undefined,
+      inRedis: false,
     });
     const batch = this.writer.batchOf(meta.runId, meta.panel);
     batch.createdAt = meta.createdAt;
@@ -253,6 +261,7 @@ export class RedisEventStore implements EventStore {
       snapshot: taken.snapshot,
       log: new EventLog(this.options.retention.max_events_per_run, taken.lastSeq),
       endedAt: undefined,
+      inRedis: true,
     });
     this.live.drop(taken.runId);
   }
@@ -263,6 +272,7 @@ export class RedisEventStore implements EventStore {
       this.unacked -= batch.events.length;
       const run = this.own.get(batch.runId);
       if (!run) continue;
+      run.inRedis = true;
       for (const event of batch.events) run.log.push(event);
       if (batch.endedAt !== undefined) {
         // Ended and written: from now on Redis answers for it, as for any other instance's run
