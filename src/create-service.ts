@@ -93,7 +93,10 @@ export function createService(options: ServiceOptions): Service {
     listAgentsByTags(client, tags, matchAll, signal);
   control.onCancel((runId, agentIds) => runs.get(runId)?.run.cancel(agentIds));
   control.onTakeover((taken) => runs.continueRun(taken));
-  control.onLost((runId) => runs.lose(runId));
+  control.onLost((runId) => {
+    options.log(`run ${runId} is written by another instance now (its lease here lapsed); stopped here`);
+    runs.lose(runId);
+  });
   control.onBacklogFull(() =>
     runs.failAll(
       `Redis has been unreachable for longer than ${config.redis.max_backlog_events} events could wait (redis.max_backlog_events); the run was ended. Its events so far are written once Redis is back; see the service log.`,

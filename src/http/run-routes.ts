@@ -14,6 +14,9 @@ import { readJsonBody } from "./read-json-body.js";
 import { runLogReader } from "./log-readers.js";
 import { pipeLog, serveLog } from "./pipe-log.js";
 
+/** How long a new run's answer waits for the store to hold it (an unreachable Redis). */
+const PERSIST_WAIT_MS = 5_000;
+
 /** `/v1/runs` and `/v1/panels/{name}/runs` (API.md §1 and §2). */
 export function runRoutes(deps: AppDeps): Hono {
   const app = new Hono();
@@ -36,6 +39,8 @@ export function runRoutes(deps: AppDeps): Hono {
     } finally {
       slot.release();
     }
+    // A client may take the run id to another instance at once (Redis): answer once it can.
+    await deps.store.persisted(active.runId, PERSIST_WAIT_MS);
     const agents = planned.plan.agents.map((agent) => agent.agentId);
     if (!wantsStream) {
       return c.json(

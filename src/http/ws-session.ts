@@ -112,6 +112,8 @@ export class WsSession {
     }
     const { runId } = active;
     this.owned.set(runId, { active, cancelOnDisconnect: planned.plan.options.on_disconnect === "cancel" });
+    // The run id may go to another instance at once (Redis): announce it once any can read it.
+    await this.deps.store.persisted(runId, 5_000);
     void active.done.then(() => this.owned.delete(runId));
     const agents = planned.plan.agents.map((agent) => agent.agentId);
     this.follow(runId, 0, { type: "run.created", run_id: runId, status: "running", agents, ...ids });

@@ -77,6 +77,12 @@ export interface EventStore {
   progress(runId: string, agentId: string, progress: unknown): void;
   /** Stamps `run_id`, `seq` and `ts`, encodes the event once, and keeps it. */
   append(runId: string, draft: EventDraft): StoredEvent;
+  /**
+   * Resolves once every instance can read the run (its creation is durable), so that a client
+   * may take the run id to any instance; at once in a store of one process. Waits at most
+   * `timeoutMs` (a shared store that is unreachable must not hold the answer forever).
+   */
+  persisted(runId: string, timeoutMs: number): Promise<void>;
   hasRun(runId: string): Promise<boolean>;
   /**
    * Events with seq > `after`, at most `max`; `ended` once the run has ended and they reach its

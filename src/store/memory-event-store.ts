@@ -103,6 +103,10 @@ export class MemoryEventStore implements EventStore {
     return stored;
   }
 
+  persisted(): Promise<void> {
+    return Promise.resolve();
+  }
+
   hasRun(runId: string): Promise<boolean> {
     return Promise.resolve(this.runs.has(runId));
   }

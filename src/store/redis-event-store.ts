@@ -38,6 +38,9 @@ interface OwnRun {
    * nor meta and call the run lost, and the instance would drop a run it just started.
    */
   inRedis: boolean;
+  /** Resolves when `inRedis` becomes true (or the run leaves this instance). */
+  stored: Promise<void>;
+  markStored: () => void;
 }
 
 const SWEEP_MS = 10_000;
@@ -129,7 +132,7 @@ export class RedisEventStore implements EventStore {
       snapshot: emptySnapshot(meta.runId, meta.createdAt),
       log: new EventLog(this.options.retention.max_events_per_run),
       endedAt: undefined,
-      inRedis: false,
+      ...storedFlag(false),
     });
     const batch = this.writer.batchOf(meta.runId, meta.panel);
     batch.createdAt = meta.createdAt;
@@ -159,6 +162,17 @@ export class RedisEventStore implements EventStore {
       batch.snapshot = JSON.stringify(run.snapshot);
     }
     return event;
+  }
+
+  async persisted(runId: string, timeoutMs: number): Promise<void> {
+    const run = this.own.get(runId);
+    if (!run || run.inRedis) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      run.stored,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   async hasRun(runId: string): Promise<boolean> {
@@ -225,7 +239,7 @@ export class RedisEventStore implements EventStore {
   }
 
   check(signal: AbortSignal): Promise<StoreState> {
-    return checkRedis(this.options.link, this.writer.lastError !== undefined, signal);
+    return checkRedis(this.options.link, this.writer.failing, signal);
   }
 
   /** Resolves once every event appended so far is in Redis. */
@@ -249,6 +263,7 @@ export class RedisEventStore implements EventStore {
       this.unacked -= this.writer.drop([runId]);
       this.own.delete(runId);
       run.log.end();
+      run.markStored();
     }
   }
 
@@ -261,7 +276,7 @@ export class RedisEventStore implements EventStore {
       snapshot: taken.snapshot,
       log: new EventLog(this.options.retention.max_events_per_run, taken.lastSeq),
       endedAt: undefined,
-      inRedis: true,
+      ...storedFlag(true),
     });
     this.live.drop(taken.runId);
   }
@@ -272,7 +287,10 @@ export class RedisEventStore implements EventStore {
       this.unacked -= batch.events.length;
       const run = this.own.get(batch.runId);
       if (!run) continue;
-      run.inRedis = true;
+      if (!run.inRedis) {
+        run.inRedis = true;
+        run.markStored();
+      }
       for (const event of batch.events) run.log.push(event);
       if (batch.endedAt !== undefined) {
         // Ended and written: from now on Redis answers for it, as for any other instance's run
@@ -292,4 +310,11 @@ export class RedisEventStore implements EventStore {
   private sweep(): void {
     this.live.sweep();
   }
+}
+
+/** A run's `inRedis` flag with the promise that resolves when it turns true. */
+function storedFlag(inRedis: boolean): Pick<OwnRun, "inRedis" | "stored" | "markStored"> {
+  let markStored: () => void = () => undefined;
+  const stored = inRedis ? Promise.resolve() : new Promise<void>((resolve) => (markStored = resolve));
+  return { inRedis, stored, markStored };
 }

@@ -33,8 +33,13 @@ export class RedisRunWriter {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private drainWaiters: (() => void)[] = [];
-  /** The error of the last failed flush, until one succeeds (readiness). */
+  /** The error of the last failed flush, until one succeeds. */
   lastError: unknown = undefined;
+
+  /** Whether appends are waiting and the last try to write them failed (readiness). */
+  get failing(): boolean {
+    return this.lastError !== undefined && (this.pending.length > 0 || this.inFlight);
+  }
 
   constructor(
     private readonly send: SendCommand,

@@ -104,6 +104,20 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
     await ws.close();
   });
 
+  it("answers the 202 on A only once B can read the run: its events_url works on B at once", async () => {
+    const [a, b] = await start([scripted(1, "Readable anywhere.")]);
+    if (!a || !b) throw new Error("two instances");
+    const statuses: number[] = [];
+    for (let index = 0; index < 10; index++) {
+      const created = await a.post("/v1/runs", { message: "hi", agent_ids: [agentId(1)] });
+      const { events_url: eventsUrl } = (await created.json()) as { events_url: string };
+      const read = await fetch(`${b.url}${eventsUrl}`);
+      statuses.push(read.status);
+      await read.body?.cancel();
+    }
+    expect(statuses).toEqual(Array.from({ length: 10 }, () => 200));
+  });
+
   it("lists A's runs on B and streams them in B's firehose", async () => {
     const [a, b] = await start([scripted(1, "Listed.")]);
     if (!a || !b) throw new Error("two instances");
