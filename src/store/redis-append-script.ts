@@ -8,6 +8,9 @@ import type { RedisKeys } from "./redis-keys.js";
  * connection can simply be sent again. It checks every run before it writes anything: a script
  * that fails leaves Redis as it was.
  *
+ * A run Redis does not have is refused with `NORUN <run ids>` (its creation is in a call that
+ * failed, or Redis lost it). A segment whose first event is past the run's next seq (an earlier call failed) is refused with
+ * `GAP <run ids>`, also before anything is written, so pipelined calls never write past a hole.
  * Every run of the batch must be leased to `owner` (the writing instance): a writer that lost a
  * run (its lease lapsed, another instance took it over) gets `FENCED <run ids>` and writes
  * nothing, so two writers never interleave in one log.
@@ -28,16 +31,35 @@ local nruns = tonumber(ARGV[10])
 local function int(x) return string.format('%.0f', x) end
 local function skip(i) return i + 10 + 2 * tonumber(ARGV[i + 8]) + 4 * tonumber(ARGV[i + 9]) end
 
-local fenced, creating = {}, {}
+local fenced, norun, creating, gaps, nextSeq = {}, {}, {}, {}, {}
 local i = 11
 for r = 1, nruns do
   local id, created = ARGV[i], ARGV[i + 2]
   local base = prefix .. 'run:' .. id
   if created ~= '' and redis.call('EXISTS', base .. ':meta') == 0 then creating[id] = true end
-  if not creating[id] and redis.call('GET', base .. ':lease') ~= owner then fenced[#fenced + 1] = id end
+  if not creating[id] then
+    if redis.call('EXISTS', base .. ':meta') == 0 then
+      norun[#norun + 1] = id
+    elseif redis.call('GET', base .. ':lease') ~= owner then
+      fenced[#fenced + 1] = id
+    end
+  end
+  local n = tonumber(ARGV[i + 9])
+  if n > 0 then
+    local first = i + 10 + 2 * tonumber(ARGV[i + 8])
+    local expected = nextSeq[id]
+    if expected == nil then
+      expected = 1
+      if not creating[id] then expected = tonumber(redis.call('HGET', base .. ':meta', 'last_seq') or '0') + 1 end
+    end
+    if tonumber(ARGV[first]) > expected then gaps[#gaps + 1] = id end
+    nextSeq[id] = math.max(expected, tonumber(ARGV[first + 4 * (n - 1)]) + 1)
+  end
   i = skip(i)
 end
 if #fenced > 0 then return redis.error_reply('FENCED ' .. table.concat(fenced, ' ')) end
+if #norun > 0 then return redis.error_reply('NORUN ' .. table.concat(norun, ' ')) end
+if #gaps > 0 then return redis.error_reply('GAP ' .. table.concat(gaps, ' ')) end
 
 if redis.call('EXISTS', fhHead) == 0 then
   local now = redis.call('TIME')

@@ -256,7 +256,8 @@ export class RedisEventStore implements EventStore {
   }
 
   /** Stops writing runs here (lost, or handed over); their readers here, woken, read on from Redis. */
-  private release(runIds: readonly string[]): void {
+  private release(runIds: readonly string[]): string[] {
+    const released: string[] = [];
     for (const runId of runIds) {
       const run = this.own.get(runId);
       if (!run) continue;
@@ -264,7 +265,9 @@ export class RedisEventStore implements EventStore {
       this.own.delete(runId);
       run.log.end();
       run.markStored();
+      released.push(runId);
     }
+    return released;
   }
 
   /** Continues a run taken over: this instance writes it from its last seq on. */

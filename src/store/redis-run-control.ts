@@ -11,8 +11,8 @@ export interface OwnedRuns {
   running(): string[];
   /** Starts writing a run taken over, from its last seq. */
   adopt(taken: TakenRun): void;
-  /** Stops writing runs (lost, or handed over); pending appends of theirs are dropped. */
-  release(runIds: readonly string[]): void;
+  /** Stops writing runs (lost, or handed over); pending appends of theirs are dropped. Returns those it wrote. */
+  release(runIds: readonly string[]): string[];
   /** Resolves once everything appended so far is in Redis. */
   drained(): Promise<void>;
 }
@@ -96,9 +96,7 @@ export class RedisRunControl implements RunControl {
 
   /** Another instance writes these runs now: stop them here, and tell the service. */
   lost(runIds: readonly string[]): void {
-    if (runIds.length === 0) return;
-    this.owned.release(runIds);
-    for (const runId of runIds) for (const handler of this.lostHandlers) handler(runId);
+    for (const runId of this.owned.release(runIds)) for (const handler of this.lostHandlers) handler(runId);
   }
 
   /** More events wait for Redis than the bound allows. */

@@ -13,6 +13,8 @@ export type SendCommand = (args: (string | Buffer)[]) => Promise<unknown>;
 const SCRIPT_SHA = createHash("sha1").update(APPEND_SCRIPT).digest("hex");
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2_000;
+/** Script calls on the wire at once. */
+const MAX_IN_FLIGHT = 4;
 
 /**
  * Writes the events of this instance's runs to Redis: everything appended in one tick goes out
@@ -27,7 +29,9 @@ export class RedisRunWriter {
    * writes the firehose in the order events were appended across runs, not grouped by run.
    */
   private pending: RunBatch[] = [];
-  private inFlight = false;
+  private inFlight = 0;
+  /** Batches of calls that failed, in send order, waiting for the calls still in flight. */
+  private failed: RunBatch[] = [];
   private scheduled = false;
   private retryMs = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -38,7 +42,9 @@ export class RedisRunWriter {
 
   /** Whether appends are waiting and the last try to write them failed (readiness). */
   get failing(): boolean {
-    return this.lastError !== undefined && (this.pending.length > 0 || this.inFlight);
+    return (
+      this.lastError !== undefined && (this.pending.length > 0 || this.inFlight > 0 || this.failed.length > 0)
+    );
   }
 
   constructor(
@@ -86,7 +92,8 @@ export class RedisRunWriter {
 
   /** Resolves once everything appended so far is durable (or the writer closed). */
   drained(): Promise<void> {
-    if ((this.pending.length === 0 && !this.inFlight) || this.closed) return Promise.resolve();
+    if ((this.pending.length === 0 && this.inFlight === 0 && this.failed.length === 0) || this.closed)
+      return Promise.resolve();
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
@@ -102,7 +109,7 @@ export class RedisRunWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight || this.retryTimer !== undefined) return;
+    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.retryTimer !== undefined) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -110,40 +117,66 @@ export class RedisRunWriter {
     });
   }
 
+  /**
+   * Sends what is pending as one script call, with up to MAX_IN_FLIGHT calls on the wire at once
+   * (node-redis and Redis keep their order), so a tick's events never wait for the previous
+   * tick's answer. A call that fails puts its batches back, in send order, once the calls before
+   * and after it have settled; the script refuses a gap, so no later call can write past them.
+   */
   private async flush(): Promise<void> {
-    if (this.inFlight || this.closed || this.pending.length === 0) return;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.closed || this.pending.length === 0) return;
+    if (this.retryTimer !== undefined || this.failed.length > 0) return;
     const batches = this.pending;
     this.pending = [];
-    this.inFlight = true;
+    this.inFlight += 1;
+    let error: unknown;
     try {
       await this.call(batches);
-      this.lastError = undefined;
-      this.retryMs = 0;
-      this.inFlight = false;
+    } catch (caught) {
+      error = caught ?? new Error("the append script failed");
+    }
+    this.inFlight -= 1;
+    if (this.isClosed()) return;
+    if (error === undefined) {
       this.acked(batches);
-    } catch (error) {
-      this.inFlight = false;
-      if (this.isClosed()) return;
-      const fenced = fencedRuns(error);
+      if (this.failed.length === 0) this.lastError = undefined;
+    } else {
+      const fenced = fencedRuns(error) ?? this.lostRuns(refusedRuns(error, "NORUN"));
+      const kept = fenced ? batches.filter((batch) => !fenced.includes(batch.runId)) : batches;
       if (fenced) {
         // Lost to another instance: those runs' events must never reach the log; the rest go on.
-        const kept = batches.filter((batch) => !fenced.includes(batch.runId));
-        this.requeue(kept);
-        this.fenced(fenced, batches.length === kept.length ? 0 : countEvents(batches) - countEvents(kept));
-        this.schedule();
-        return;
+        this.fenced(fenced, countEvents(batches) - countEvents(kept));
+      } else if (!isGap(error) && refusedRuns(error, "NORUN") === undefined) {
+        this.lastError = error;
       }
-      this.lastError = error;
-      this.requeue(batches);
-      this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
-      this.retryTimer = setTimeout(() => {
-        this.retryTimer = undefined;
-        void this.flush();
-      }, this.retryMs);
-      return;
+      this.failed.push(...kept);
     }
+    if (this.inFlight > 0) return;
+    if (this.failed.length > 0) return this.retry();
+    this.retryMs = 0;
     if (this.pending.length > 0) this.schedule();
     else for (const resolve of this.drainWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Runs Redis does not have: lost (Redis restarted without its data), unless their creation is
+   * in a call that failed before, which goes again first (then this is only a gap).
+   */
+  private lostRuns(runIds: string[] | undefined): string[] | undefined {
+    if (!runIds) return undefined;
+    const lost = runIds.filter((runId) => !this.failed.some((batch) => batch.runId === runId));
+    return lost.length > 0 ? lost : undefined;
+  }
+
+  /** Every call has settled and some failed: their batches go first, after a backoff if Redis is away. */
+  private retry(): void {
+    this.requeue(this.failed.splice(0));
+    if (this.lastError === undefined) return this.schedule();
+    this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.flush();
+    }, this.retryMs);
   }
 
   /** Puts a failed flush back in front of what was appended meanwhile, in order. */
@@ -164,10 +197,20 @@ export class RedisRunWriter {
   }
 }
 
+/** A `GAP` refusal: a call before this one failed; its batches go again first. */
+function isGap(error: unknown): boolean {
+  return error instanceof Error && error.message.includes("GAP ");
+}
+
 /** The run ids of a `FENCED` refusal of the append script, or undefined for any other error. */
 function fencedRuns(error: unknown): string[] | undefined {
+  return refusedRuns(error, "FENCED");
+}
+
+/** The run ids of a refusal of the append script (`FENCED`, `NORUN`), or undefined. */
+function refusedRuns(error: unknown, kind: string): string[] | undefined {
   if (!(error instanceof Error)) return undefined;
-  const match = /FENCED ([^\n]*)/.exec(error.message);
+  const match = new RegExp(`${kind} ([^\\n]*)`).exec(error.message);
   return match?.[1]?.split(" ").filter((id) => id.length > 0);
 }
 
