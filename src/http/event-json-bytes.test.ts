@@ -3,7 +3,7 @@ import { MemoryEventStore } from "../store/memory-event-store.js";
 import { eventJsonBytes } from "./event-json-bytes.js";
 
 describe("eventJsonBytes", () => {
-  it("is exactly the event's JSON in UTF-8, for any seq and type", () => {
+  it("is exactly the event's JSON in UTF-8, for any seq and type", async () => {
     const store = new MemoryEventStore({
       run_ttl_s: 60,
       max_events_per_run: 1000,
@@ -21,6 +21,6 @@ describe("eventJsonBytes", () => {
       });
       expect(eventJsonBytes(stored).toString("utf8")).toBe(stored.json);
     }
-    store.close();
+    await store.close();
   });
 });
