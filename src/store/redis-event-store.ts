@@ -14,34 +14,15 @@ import { LoggedEvent } from "./logged-event.js";
 import type { RunBatch } from "./redis-append-script.js";
 import { parseProgress } from "./redis-keys.js";
 import { LiveTails } from "./redis-live-tails.js";
-import { readFirehoseFromRedis, readRunFromRedis, type FirehoseEvent } from "./redis-reads.js";
+import { readFirehoseFromRedis, readRunFromRedis } from "./redis-reads.js";
 import { listRunsFromRedis, snapshotFromRedis } from "./redis-run-queries.js";
 import { RedisLeases } from "./redis-leases.js";
 import { RedisRunWriter } from "./redis-run-writer.js";
 import { RedisRunControl } from "./redis-run-control.js";
 import type { TakenRun } from "./redis-takeover.js";
+import { storedFlag, type OwnRun } from "./redis-own-run.js";
 import { checkRedis, type RedisStoreOptions } from "./redis-store-options.js";
 import { stampJson } from "./stamp-json.js";
-
-/** A run this instance writes: its next seq, its snapshot, and its durable events. */
-interface OwnRun {
-  meta: RunMeta;
-  runIdJson: string;
-  lastSeq: number;
-  snapshot: RunSnapshot;
-  /** Events Redis has acknowledged: what readers of this instance may see. */
-  log: EventLog;
-  endedAt: number | undefined;
-  /**
-   * Redis has the run (its meta and lease): false from `createRun` until its first batch is
-   * acknowledged. Until then its lease is not renewed: the renew script would find neither lease
-   * nor meta and call the run lost, and the instance would drop a run it just started.
-   */
-  inRedis: boolean;
-  /** Resolves when `inRedis` becomes true (or the run leaves this instance). */
-  stored: Promise<void>;
-  markStored: () => void;
-}
 
 const SWEEP_MS = 10_000;
 
@@ -197,15 +178,8 @@ export class RedisEventStore implements EventStore {
   }
 
   async readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch> {
-    const log = await this.live.firehoseWindow();
-    if (log && after >= log.oldestCursor && after <= log.head) {
-      const window = (log.after(after, max) ?? []) as FirehoseEvent[];
-      const last = window.at(-1);
-      // Holes (events whose run expired before they were fetched) and other panels are skipped,
-      // but the cursor moves past them.
-      const events = window.filter((event) => !event.hole && (panel === undefined || event.panel === panel));
-      return { events, ended: false, ...(last ? { next: last.global } : {}) };
-    }
+    const fromWindow = await this.live.readFirehose(after, max, panel);
+    if (fromWindow) return fromWindow;
     return readFirehoseFromRedis(this.options.link, this.options.keys, after, max, panel, (runId, seq) =>
       this.localEvent(runId, seq),
     );
@@ -313,11 +287,4 @@ export class RedisEventStore implements EventStore {
   private sweep(): void {
     this.live.sweep();
   }
-}
-
-/** A run's `inRedis` flag with the promise that resolves when it turns true. */
-function storedFlag(inRedis: boolean): Pick<OwnRun, "inRedis" | "stored" | "markStored"> {
-  let markStored: () => void = () => undefined;
-  const stored = inRedis ? Promise.resolve() : new Promise<void>((resolve) => (markStored = resolve));
-  return { inRedis, stored, markStored };
 }

@@ -1,7 +1,7 @@
 import { EventLog } from "./event-log.js";
-import type { StoredEvent } from "./event-store.js";
+import type { FirehoseBatch, StoredEvent } from "./event-store.js";
 import type { RedisKeys, RunProgress } from "./redis-keys.js";
-import { readFirehoseWindow, readRunFromRedis, type RedisLink } from "./redis-reads.js";
+import { readFirehoseWindow, readRunFromRedis, type FirehoseEvent, type RedisLink } from "./redis-reads.js";
 
 /** The live end of a log written elsewhere, fetched once per announcement for every reader here. */
 interface Tail {
@@ -39,9 +39,22 @@ export class LiveTails {
     return this.tails.get(runId)?.log;
   }
 
-  /** The live end of the firehose, if a reader here ever waited on it. */
-  async firehoseWindow(): Promise<EventLog | undefined> {
-    return this.firehose && (await this.firehose).log;
+  /**
+   * The firehose after `after` from the live window, when the window covers that cursor (else
+   * undefined: read Redis). Holes (events whose run expired before they were fetched) and other
+   * panels are skipped, but the cursor moves past them.
+   */
+  async readFirehose(
+    after: number,
+    max: number,
+    panel: string | undefined,
+  ): Promise<FirehoseBatch | undefined> {
+    const log = this.firehose && (await this.firehose).log;
+    if (!log || after < log.oldestCursor || after > log.head) return undefined;
+    const window = (log.after(after, max) ?? []) as FirehoseEvent[];
+    const last = window.at(-1);
+    const events = window.filter((event) => !event.hole && (panel === undefined || event.panel === panel));
+    return { events, ended: false, ...(last ? { next: last.global } : {}) };
   }
 
   async waitRun(runId: string, after: number, signal: AbortSignal): Promise<void> {
