@@ -1,13 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { createClient, RESP_TYPES } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { redisAvailable, redisSuite } from "../../test/helpers/redis-server.js";
 import { useRedisServer } from "../../test/helpers/redis-server-shared.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
-import { RedisEventStore } from "./redis-event-store.js";
-import { redisKeys } from "./redis-keys.js";
-
-const RETENTION = { run_ttl_s: 600, max_events_per_run: 1_000, max_firehose_events: 1_000, max_runs: 100 };
+import { storeOnLink } from "../../test/helpers/redis-store-on-link.js";
 
 /**
  * A store on a real Redis whose writes (the append script) wait at a gate until the test opens it:
@@ -15,49 +11,24 @@ const RETENTION = { run_ttl_s: 600, max_events_per_run: 1_000, max_firehose_even
  * round trip in any instance (longer behind a flush in flight, or a NOSCRIPT answer).
  */
 async function gatedStore(url: string, prefix: string, cleanups: (() => Promise<unknown>)[]) {
-  const client = createClient({ url });
-  client.on("error", () => undefined);
-  await client.connect();
-  const subscriber = client.duplicate();
-  subscriber.on("error", () => undefined);
-  await subscriber.connect();
-  const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
   let opened = false;
   let openGate: () => void = () => undefined;
   const gate = new Promise<void>((resolve) => (openGate = resolve));
   let waiting = 0;
   /** Lease scripts (renew, claim) sent: how a test knows a tick of its own really ran. */
   let scripts = 0;
-  const owner = `instance-${randomUUID()}`;
-  const keys = redisKeys(prefix);
-  const store = await RedisEventStore.open({
-    keys,
-    retention: RETENTION,
-    link: {
-      send: (args) => {
-        if (args[0] === "EVALSHA" || args[0] === "EVAL") scripts += 1;
-        return client.sendCommand(args);
-      },
-      sendBuffers: (args) => buffers.sendCommand(args),
-      sendRaw: async (args) => {
-        if (!opened) {
-          waiting += 1;
-          await gate;
-        }
-        return client.sendCommand(args);
-      },
-      ping: () => client.sendCommand(["PING"]),
-      isReady: () => client.isReady,
+  const built = await storeOnLink(url, prefix, {
+    send: (send, args) => {
+      if (args[0] === "EVALSHA" || args[0] === "EVAL") scripts += 1;
+      return send(args);
     },
-    subscribe: async (channel, onMessage) => {
-      await subscriber.subscribe(channel, onMessage);
+    sendRaw: async (send, args) => {
+      if (!opened) {
+        waiting += 1;
+        await gate;
+      }
+      return send(args);
     },
-    disconnect: () => Promise.resolve(),
-    owner,
-    // Renewed by the test alone (store.control.tick()), never by the timer.
-    leaseMs: 600_000,
-    renewMs: 300_000,
-    maxBacklog: 1_000,
   });
   const open = () => {
     opened = true;
@@ -65,18 +36,9 @@ async function gatedStore(url: string, prefix: string, cleanups: (() => Promise<
   };
   cleanups.push(async () => {
     open();
-    await store.close();
-    await Promise.allSettled([subscriber.close(), client.close()]);
+    await built.close();
   });
-  return {
-    store,
-    owner,
-    keys,
-    client,
-    waiting: () => waiting,
-    scripts: () => scripts,
-    open,
-  };
+  return { ...built, waiting: () => waiting, scripts: () => scripts, open };
 }
 
 /** Renews the store's leases by a tick of the test's own (one that really sent its scripts). */
@@ -102,7 +64,7 @@ describe.skipIf(!redisAvailable)(redisSuite("RedisEventStore: the lease of a new
   // written and taken over later by an instance that re-sent every message to Letta.
   it("keeps a run whose creation is still on its way to Redis when its leases are renewed", async () => {
     const gated = await gatedStore(redis.url, redis.keyPrefix(), cleanups);
-    const { store, keys, client } = gated;
+    const { store, keys, command } = gated;
     const lost: string[] = [];
     store.control.onLost((runId) => lost.push(runId));
     const runId = `fr-${randomUUID()}`;
@@ -116,7 +78,7 @@ describe.skipIf(!redisAvailable)(redisSuite("RedisEventStore: the lease of a new
 
     gated.open();
     await store.drained();
-    expect(await client.get(`${keys.prefix}run:${runId}:lease`)).toBe(gated.owner);
+    expect(await command(["GET", `${keys.prefix}run:${runId}:lease`])).toBe(gated.owner);
     await renewal(gated);
     expect(lost).toEqual([]);
     expect((await store.readRun(runId, 0, 10)).events.map((event) => event.type)).toEqual(["run.started"]);

@@ -1,14 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createClient, RESP_TYPES } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
 import { redisAvailable, redisSuite } from "../../test/helpers/redis-server.js";
 import { useRedisServer } from "../../test/helpers/redis-server-shared.js";
 import { waitFor } from "../../test/helpers/wait-for.js";
 import type { EventDraft } from "../protocol/events.js";
-import { RedisEventStore } from "./redis-event-store.js";
-import { redisKeys } from "./redis-keys.js";
-
-const RETENTION = { run_ttl_s: 600, max_events_per_run: 1_000, max_firehose_events: 1_000, max_runs: 100 };
+import { storeOnLink } from "../../test/helpers/redis-store-on-link.js";
 
 const delta = (text: string) =>
   ({ type: "agent.delta", agent_id: "agent-a", message_id: "m-1", kind: "assistant", text }) as EventDraft;
@@ -21,53 +17,31 @@ describe.skipIf(!redisAvailable)(redisSuite("RedisRunWriter, pipelined"), () => 
   });
 
   it("writes every event once, in order, when a call fails while a later one is on the wire", async () => {
-    const client = createClient({ url: redis.url });
-    client.on("error", () => undefined);
-    await client.connect();
-    const subscriber = client.duplicate();
-    subscriber.on("error", () => undefined);
-    await subscriber.connect();
-    const buffers = client.withTypeMapping({ [RESP_TYPES.BLOB_STRING]: Buffer });
     // The first script call is lost on the way (never reaches Redis), but only after the second
     // call has been answered: the second must not write past the hole the first one leaves.
     let calls = 0;
     let secondSettled: () => void = () => undefined;
     const second = new Promise<void>((resolve) => (secondSettled = resolve));
     const refusals: string[] = [];
-    const store = await RedisEventStore.open({
-      keys: redisKeys(redis.keyPrefix()),
-      retention: RETENTION,
-      link: {
-        send: (args) => client.sendCommand(args),
-        sendBuffers: (args) => buffers.sendCommand(args),
-        sendRaw: async (args) => {
-          calls += 1;
-          if (calls === 1) {
-            await second;
-            throw new Error("Socket closed unexpectedly");
-          }
-          try {
-            return await client.sendCommand(args);
-          } catch (error) {
-            refusals.push(String(error).slice(0, 40));
-            throw error;
-          } finally {
-            if (calls === 2) secondSettled();
-          }
-        },
-        ping: () => client.sendCommand(["PING"]),
-        isReady: () => client.isReady,
+    const built = await storeOnLink(redis.url, redis.keyPrefix(), {
+      sendRaw: async (send, args) => {
+        calls += 1;
+        if (calls === 1) {
+          await second;
+          throw new Error("Socket closed unexpectedly");
+        }
+        try {
+          return await send(args);
+        } catch (error) {
+          refusals.push(String(error).slice(0, 40));
+          throw error;
+        } finally {
+          if (calls === 2) secondSettled();
+        }
       },
-      subscribe: async (channel, onMessage) => {
-        await subscriber.subscribe(channel, onMessage);
-      },
-      disconnect: () => Promise.allSettled([subscriber.close(), client.close()]).then(() => undefined),
-      owner: `instance-${randomUUID()}`,
-      leaseMs: 600_000,
-      renewMs: 300_000,
-      maxBacklog: 1_000,
     });
-    cleanups.push(() => store.close());
+    const { store } = built;
+    cleanups.push(() => built.close());
 
     const runId = `fr-${randomUUID()}`;
     store.createRun({ runId, panel: null, createdAt: Date.now() });
