@@ -204,7 +204,7 @@ describe.skipIf(!redisAvailable)(redisSuite("failover between service processes 
         "both agents held mid-answer",
         MID_ANSWER_DEADLINE_MS,
       );
-      // Only now, once A has written the run: B answers 404 for a run whose creation is not in Redis yet.
+      // Both agents are mid-answer on A before anyone else reads or A dies.
       const onB = readInBackground(await get(`${b.url}/v1/runs/${runId}/events`));
       await waitFor(() => allHeldMessagesIn(onB.frames), "B's reader caught up");
       const [firstOf1, firstOf2] = AGENTS.map((agent) => sim.record.streams(agent)[0]);
@@ -260,7 +260,7 @@ describe.skipIf(!redisAvailable)(redisSuite("failover between service processes 
         "both agents held mid-answer",
         MID_ANSWER_DEADLINE_MS,
       );
-      // Only now, once A has written the run (see above).
+      // Both agents are mid-answer on A before anyone else reads or A dies.
       const onC = readInBackground(await get(`${c.url}/v1/runs/${runId}/events`));
       await waitFor(() => allHeldMessagesIn(onC.frames), "C's reader caught up");
 
