@@ -15,13 +15,14 @@ function optionalBool(value: string | null): boolean | undefined {
 
 /**
  * `GET /v1/runs/`: an array of `Run` (letta-wire §1.7), filtered by `agent_id` (or `agent_ids`),
- * `statuses` (repeated), `active`, `background`; `order` (default desc), `after`/`before` run-id
+ * `conversation_id` (runs of the agent's default conversation have none), `statuses` (repeated), `active`, `background`; `order` (default desc), `after`/`before` run-id
  * cursors, `limit` (default 100).
  */
 export function handleListRuns(runs: RunStore, res: ServerResponse, query: URLSearchParams): void {
   const limit = Number(query.get("limit") ?? 100);
   const list = runs.list({
     agentId: query.get("agent_id") ?? query.get("agent_ids") ?? undefined,
+    conversationId: query.get("conversation_id") ?? undefined,
     statuses: query.getAll("statuses"),
     active: query.get("active") === "true",
     background: optionalBool(query.get("background")),

@@ -30,7 +30,11 @@ export type {
   RecordedRequestKind,
   RecordedStream,
   RecordedCancel,
+  RecordedRun,
+  RecordedMessage,
 } from "./recorder.js";
+export type { SimConversation, SimConversations } from "./conversation-store.js";
+export { deriveRequestToken } from "./request-token.js";
 export { tokenize, MAX_TOKEN_CHARS } from "./tokenize.js";
 export { generateProse } from "./generate-prose.js";
 export { otidFor, isAgentId, AGENT_ID_PATTERN } from "./letta-ids.js";

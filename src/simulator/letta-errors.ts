@@ -172,3 +172,78 @@ export function statusFaultBody(status: number, agentId: string, background: boo
       return { detail: `Simulated HTTP ${status}` };
   }
 }
+
+/** Letta's default actor on a self-hosted server (`UserManager.DEFAULT_USER_ID`, `DEFAULT_ORG_ID`). */
+export const DEFAULT_USER_ID = "user-00000000-0000-4000-8000-000000000000";
+const DEFAULT_ORG_ID = "org-00000000-0000-4000-8000-000000000000";
+
+// Python's repr() of a UTC datetime: trailing zero fields left out, as `datetime.__repr__` does.
+function pythonDatetimeRepr(ms: number): string {
+  const date = new Date(ms);
+  const fields = [
+    date.getUTCFullYear(),
+    date.getUTCMonth() + 1,
+    date.getUTCDate(),
+    date.getUTCHours(),
+    date.getUTCMinutes(),
+  ];
+  const micros = date.getUTCMilliseconds() * 1000;
+  if (micros !== 0) fields.push(date.getUTCSeconds(), micros);
+  else if (date.getUTCSeconds() !== 0) fields.push(date.getUTCSeconds());
+  return `datetime.datetime(${fields.join(", ")}, tzinfo=datetime.timezone.utc)`;
+}
+
+/**
+ * 404 for an unknown conversation: the `NoResultFound` text of Letta's ORM read
+ * (`SqlalchemyBase.read_async`), which names the query's conditions, the actor's pydantic `str()`
+ * among them. The actor is the default user, created when the simulator started.
+ */
+export function conversationNotFoundBody(conversationId: string, userCreatedAt: number): { detail: string } {
+  const created = pythonDatetimeRepr(userCreatedAt);
+  const actor =
+    `id='${DEFAULT_USER_ID}' organization_id='${DEFAULT_ORG_ID}' name='default_user' ` +
+    `created_at=${created} updated_at=${created} is_deleted=False`;
+  return {
+    detail:
+      `Conversation not found with id='['${conversationId}']', access level in ['read'] for ` +
+      `actor='${actor}', is_deleted=False`,
+  };
+}
+
+/**
+ * 409 while another request holds the conversation's lock (`ConversationBusyError` through
+ * `_conversation_busy_handler`, letta-wire §1.6): with the holder's run id when its request token
+ * maps to one (`enrich_conversation_busy_error`), else the text without it.
+ */
+export function conversationBusyBody(runId: string | null): Record<string, string> {
+  if (runId === null) {
+    return {
+      detail:
+        "CONFLICT: Cannot send a new message: Another request is currently being processed for this " +
+        "conversation. Please wait for the current request to complete.",
+    };
+  }
+  return {
+    detail:
+      `CONFLICT: Cannot send a new message: Another request (run_id=${runId}) is currently being ` +
+      "processed for this conversation. Please wait for it to complete.",
+    run_id: runId,
+  };
+}
+
+/** 409 of the conversation cancel when nothing is active (`NoActiveRunsToCancelError`). */
+export function noActiveRunsInConversationBody(conversationId: string): { detail: string } {
+  return { detail: `CONFLICT: No active runs to cancel for conversation ${conversationId}` };
+}
+
+/**
+ * 503 of the conversation stream endpoint without Redis: an `HTTPException`, so no
+ * `INTERNAL_SERVER_ERROR:` prefix, unlike the send endpoints' {@link backgroundUnavailableBody}.
+ */
+export function conversationStreamUnavailableBody(): { detail: string } {
+  return {
+    detail:
+      "Background streaming requires Redis to be running. Please ensure Redis is properly configured. " +
+      "LETTA_REDIS_HOST: None, LETTA_REDIS_PORT: None",
+  };
+}

@@ -1,5 +1,26 @@
 import { PyRaw, pythonRepr } from "./python-repr.js";
 import { validationErrorBody, type PydanticError } from "./letta-errors.js";
+import { newUuid } from "./letta-ids.js";
+
+/** One input message as Letta stores it: its otid is the client's, or a fresh uuid4. */
+export interface InputMessage {
+  readonly role: string;
+  /** The message's text (text parts joined). */
+  readonly text: string;
+  /**
+   * The client's `otid`, or a fresh uuid4 when it sent none (`MessageCreateBase.generate_otid_if_missing`;
+   * `input` becomes one user message that gets a fresh one too).
+   */
+  readonly otid: string;
+}
+
+/**
+ * Which body model a send endpoint takes: `agent` = `LettaStreamingRequest` (streaming defaults
+ * to false), `agent-stream` = the same on the deprecated `/messages/stream` (always streams),
+ * `conversation` = `ConversationMessageRequest` (streaming defaults to true, an `agent_id` field,
+ * and no "streaming options without streaming" check, letta-wire §1.6).
+ */
+export type MessageEndpoint = "agent" | "agent-stream" | "conversation";
 
 /** A validated send-message request (`LettaStreamingRequest`, letta-wire §1.1). */
 export interface MessageRequest {
@@ -10,6 +31,10 @@ export interface MessageRequest {
   readonly maxSteps: number;
   /** Text of the last user message; what `{{message}}` stands for. */
   readonly userText: string;
+  /** The input messages (`input` as one user message), with their otids. */
+  readonly messages: readonly InputMessage[];
+  /** `agent_id` of a conversation request (agent-direct mode), else null. */
+  readonly agentId: string | null;
 }
 
 /** The request, or the 422 body Letta would send. */
@@ -21,10 +46,10 @@ const TRUE_WORDS = new Set(["true", "1", "yes", "on", "t", "y"]);
 const FALSE_WORDS = new Set(["false", "0", "no", "off", "f", "n"]);
 const ROLES = ["user", "system", "assistant"];
 
-type Field<T> = { ok: true; value: T } | { ok: false; error: PydanticError };
+export type Field<T> = { ok: true; value: T } | { ok: false; error: PydanticError };
 
-// Pydantic's lax-mode bool: true/false, 0/1 and a few words.
-function laxBool(name: string, value: unknown, fallback: boolean): Field<boolean> {
+/** Pydantic's lax-mode bool: true/false, 0/1 and a few words (error `loc` is `("body", name)`). */
+export function laxBool(name: string, value: unknown, fallback: boolean): Field<boolean> {
   if (value === undefined) return { ok: true, value: fallback };
   if (typeof value === "boolean") return { ok: true, value };
   if (value === 0 || value === 1) return { ok: true, value: value === 1 };
@@ -49,8 +74,8 @@ function laxBool(name: string, value: unknown, fallback: boolean): Field<boolean
   };
 }
 
-// Pydantic's lax-mode int: integers, whole floats and integer strings.
-function laxInt(name: string, value: unknown, fallback: number): Field<number> {
+/** Pydantic's lax-mode int: integers, whole floats and integer strings (error `loc` is `("body", name)`). */
+export function laxInt(name: string, value: unknown, fallback: number): Field<number> {
   if (value === undefined) return { ok: true, value: fallback };
   const loc = ["body", name];
   if (typeof value === "number") {
@@ -143,6 +168,26 @@ function textOf(content: unknown): string {
     .join("");
 }
 
+function inputMessagesOf(body: Record<string, unknown>): InputMessage[] {
+  const input = body["input"];
+  if (input !== undefined && input !== null) return [{ role: "user", text: textOf(input), otid: newUuid() }];
+  const messages = Array.isArray(body["messages"]) ? (body["messages"] as unknown[]) : [];
+  return messages.filter(isObject).map((message) => {
+    const otid = message["otid"];
+    return {
+      // Approval and tool-return items have a type instead of a role.
+      role:
+        typeof message["role"] === "string"
+          ? message["role"]
+          : typeof message["type"] === "string"
+            ? message["type"]
+            : "message",
+      text: textOf(message["content"]),
+      otid: typeof otid === "string" ? otid : newUuid(),
+    };
+  });
+}
+
 function userTextOf(body: Record<string, unknown>): string {
   if (body["input"] !== undefined && body["input"] !== null) return textOf(body["input"]);
   const messages = Array.isArray(body["messages"]) ? (body["messages"] as unknown[]) : [];
@@ -164,14 +209,16 @@ function valueError(message: string, input: unknown): PydanticError {
 }
 
 /**
- * Validates a send-message body the way Letta does (letta-wire §1.1): pydantic field checks
- * (unknown fields ignored), exactly one of `messages` / `input`, no empty `messages`, and no
- * streaming options without `streaming: true` (skipped on the deprecated `/messages/stream`,
- * which forces streaming). Error texts follow pydantic's, simplified for message items.
+ * Validates a send-message body the way Letta does (letta-wire §1.1, §1.6): pydantic field checks
+ * (unknown fields ignored), exactly one of `messages` / `input`, no empty `messages`, and, on the
+ * agent endpoint, no streaming options without `streaming: true` (skipped on the deprecated
+ * `/messages/stream`, which forces streaming). Error texts follow pydantic's, simplified for
+ * message items.
  *
  * @param body the parsed JSON body, or undefined when the request had none.
  */
-export function parseMessageRequest(body: unknown, alwaysStream: boolean): MessageRequestResult {
+export function parseMessageRequest(body: unknown, endpoint: MessageEndpoint): MessageRequestResult {
+  const alwaysStream = endpoint === "agent-stream";
   const fail = (errors: PydanticError[]): MessageRequestResult => ({
     ok: false,
     body: validationErrorBody(errors),
@@ -188,7 +235,7 @@ export function parseMessageRequest(body: unknown, alwaysStream: boolean): Messa
       },
     ]);
   }
-  const streaming = laxBool("streaming", body["streaming"], false);
+  const streaming = laxBool("streaming", body["streaming"], endpoint === "conversation");
   const streamTokens = laxBool("stream_tokens", body["stream_tokens"], false);
   const includePings = laxBool("include_pings", body["include_pings"], true);
   const background = laxBool("background", body["background"], false);
@@ -205,6 +252,20 @@ export function parseMessageRequest(body: unknown, alwaysStream: boolean): Messa
   }
   for (const field of [streaming, streamTokens, includePings, background, maxSteps])
     if (!field.ok) errors.push(field.error);
+  const agentId = body["agent_id"];
+  if (
+    endpoint === "conversation" &&
+    agentId !== undefined &&
+    agentId !== null &&
+    typeof agentId !== "string"
+  ) {
+    errors.push({
+      type: "string_type",
+      loc: ["body", "agent_id"],
+      msg: "Input should be a valid string",
+      input: agentId,
+    });
+  }
   if (
     errors.length > 0 ||
     !streaming.ok ||
@@ -224,7 +285,8 @@ export function parseMessageRequest(body: unknown, alwaysStream: boolean): Messa
   if (hasMessages && (body["messages"] as unknown[]).length === 0)
     return { ok: false, body: { detail: "Messages must not be empty" } };
 
-  if (!alwaysStream && !streaming.value) {
+  // Only the agent endpoint checks this; the conversation endpoint ignores the options instead.
+  if (endpoint === "agent" && !streaming.value) {
     const problems: string[] = [];
     if (streamTokens.value) problems.push("stream_tokens can only be true when streaming=true");
     if (!includePings.value) problems.push("include_pings can only be set to false when streaming=true");
@@ -243,6 +305,8 @@ export function parseMessageRequest(body: unknown, alwaysStream: boolean): Messa
       background: background.value,
       maxSteps: Math.max(1, maxSteps.value),
       userText: userTextOf(body),
+      messages: inputMessagesOf(body),
+      agentId: endpoint === "conversation" && typeof agentId === "string" ? agentId : null,
     },
   };
 }

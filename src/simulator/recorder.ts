@@ -1,3 +1,5 @@
+import type { SimRunStatus } from "./run-store.js";
+
 /** What kind of request the simulator saw. */
 export type RecordedRequestKind = "message" | "resume" | "cancel" | "retrieve" | "list" | "other";
 
@@ -62,6 +64,39 @@ export interface RecordedCancel {
   readonly at: number;
 }
 
+/** One input message a run took into its conversation. */
+export interface RecordedMessage {
+  readonly role: string;
+  readonly text: string;
+  /** The client's otid, or the one Letta generated for a message without one. */
+  readonly otid: string;
+}
+
+/**
+ * One run the simulator processed (a send that started a run: not a 409, not a request attached
+ * to an existing run by duplicate-request recovery). Updated live.
+ */
+export interface RecordedRun {
+  readonly runId: string;
+  readonly agentId: string;
+  /**
+   * The Letta conversation the run wrote to: its `conv-…` id, or `"default"` for the agent's
+   * default conversation (the plain agent endpoint and agent-direct mode alike).
+   */
+  readonly conversationId: string;
+  /** `agent` = `/v1/agents/{id}/messages` (or `/stream`), `conversation` = `/v1/conversations/{id}/messages`. */
+  readonly endpoint: "agent" | "conversation";
+  readonly background: boolean;
+  /** The otids of its input messages, in order. */
+  readonly otids: readonly string[];
+  readonly messages: readonly RecordedMessage[];
+  /** When processing started: epoch milliseconds with sub-millisecond precision, monotonic. */
+  readonly startedAt: number;
+  /** When it ended (completed, failed, cancelled), on the same clock; null while it runs. */
+  endedAt: number | null;
+  status: SimRunStatus;
+}
+
 /**
  * What tests read to assert what "Letta" saw: requests, streams, cancels and concurrency.
  * Filters take an optional agent id; without one they cover the whole simulator. At least the
@@ -75,6 +110,21 @@ export interface SimRecord {
   requests(agentId?: string): readonly RecordedRequest[];
   streams(agentId?: string): readonly Readonly<RecordedStream>[];
   cancels(agentId?: string): readonly RecordedCancel[];
+  /** Runs processed (of one agent, or all), in start order. */
+  runs(agentId?: string): readonly Readonly<RecordedRun>[];
+  /**
+   * Pairs of runs of the same agent and conversation whose processing overlapped (the later one
+   * started before the earlier one ended), earlier first; empty when every conversation of the
+   * agent (or of every agent) was written by one run at a time.
+   *
+   * @example expect(sim.record.overlaps(agentId)).toEqual([]);
+   */
+  overlaps(agentId?: string): readonly (readonly [Readonly<RecordedRun>, Readonly<RecordedRun>])[];
+  /**
+   * The input messages that runs took into a conversation, in run order. `"default"` stands for
+   * agents' default conversations: give `agentId` to pick one agent's.
+   */
+  conversationMessages(conversationId: string, agentId?: string): readonly RecordedMessage[];
   /** SSE streams open now. */
   openStreams(agentId?: string): number;
   /** Most SSE streams open at once since start (or the last reset). */
@@ -93,6 +143,11 @@ function append<T>(list: T[], item: T): void {
 }
 
 const REDACTED_HEADERS = new Set(["authorization", "proxy-authorization", "cookie", "x-api-key"]);
+
+/** A clock in epoch milliseconds that never goes back and tells apart events of one millisecond. */
+export function preciseNow(): number {
+  return performance.timeOrigin + performance.now();
+}
 
 /** Copies request headers, hiding credentials (the key must never reach a log or a test report). */
 export function redactHeaders(headers: NodeJS.Dict<string | string[]>): Record<string, string> {
@@ -115,6 +170,7 @@ export class SimRecorder implements SimRecord {
   private requestLog: RecordedRequest[] = [];
   private streamLog: RecordedStream[] = [];
   private cancelLog: RecordedCancel[] = [];
+  private runLog: RecordedRun[] = [];
   private nextStreamId = 1;
   private open = 0;
   private maxOpen = 0;
@@ -139,6 +195,38 @@ export class SimRecorder implements SimRecord {
       : this.cancelLog.filter((item) => item.agentId === agentId);
   }
 
+  runs(agentId?: string): readonly Readonly<RecordedRun>[] {
+    return agentId === undefined ? [...this.runLog] : this.runLog.filter((item) => item.agentId === agentId);
+  }
+
+  overlaps(agentId?: string): readonly (readonly [RecordedRun, RecordedRun])[] {
+    const byConversation = new Map<string, RecordedRun[]>();
+    for (const run of this.runs(agentId)) {
+      const key = `${run.agentId} ${run.conversationId}`;
+      const list = byConversation.get(key) ?? [];
+      list.push(run);
+      byConversation.set(key, list);
+    }
+    const pairs: (readonly [RecordedRun, RecordedRun])[] = [];
+    // runLog is in start order, so each run only needs the later ones that started before it ended.
+    for (const list of byConversation.values()) {
+      list.forEach((first, index) => {
+        const end = first.endedAt ?? Number.POSITIVE_INFINITY;
+        for (const second of list.slice(index + 1)) {
+          if (second.startedAt >= end) break;
+          pairs.push([first, second]);
+        }
+      });
+    }
+    return pairs.sort((a, b) => a[1].startedAt - b[1].startedAt);
+  }
+
+  conversationMessages(conversationId: string, agentId?: string): readonly RecordedMessage[] {
+    return this.runs(agentId)
+      .filter((run) => run.conversationId === conversationId)
+      .flatMap((run) => run.messages);
+  }
+
   openStreams(agentId?: string): number {
     return agentId === undefined ? this.open : (this.openByAgent.get(agentId) ?? 0);
   }
@@ -151,6 +239,7 @@ export class SimRecorder implements SimRecord {
     this.requestLog = [];
     this.streamLog = [];
     this.cancelLog = [];
+    this.runLog = [];
     this.maxOpen = this.open;
     this.maxByAgent.clear();
     for (const [agentId, count] of this.openByAgent) this.maxByAgent.set(agentId, count);
@@ -165,6 +254,19 @@ export class SimRecorder implements SimRecord {
   /** Records a cancel. */
   addCancel(cancel: RecordedCancel): void {
     append(this.cancelLog, cancel);
+  }
+
+  /** Records a run that starts processing now and returns its live record. */
+  addRun(run: Omit<RecordedRun, "startedAt" | "endedAt" | "status">): RecordedRun {
+    const recorded: RecordedRun = { ...run, startedAt: preciseNow(), endedAt: null, status: "running" };
+    append(this.runLog, recorded);
+    return recorded;
+  }
+
+  /** Records how a run ended. */
+  endRun(run: RecordedRun, status: SimRunStatus): void {
+    run.status = status;
+    run.endedAt = preciseNow();
   }
 
   /** Records a new open stream and returns its live record. */

@@ -21,14 +21,18 @@ export class ResponseCollector implements RunSink {
   private stopJson = "";
   private usageJson = "";
   private errorJson = "";
+  private done = false;
 
   /**
    * @param transportFault a `drop` fault destroys the connection instead of answering; a
    *   `stall` fault never answers.
+   * @param withheld the answer waits for {@link release} (a `slow_headers` fault on a conversation
+   *   send withholds it while the run goes on).
    */
   constructor(
     private readonly res: ServerResponse,
     private readonly transportFault: "drop" | "stall" | null,
+    private withheld = false,
   ) {}
 
   write(chunk: string, kind: ChunkKind): boolean {
@@ -44,6 +48,17 @@ export class ResponseCollector implements RunSink {
   }
 
   end(): void {
+    this.done = true;
+    if (!this.withheld) this.answer();
+  }
+
+  /** The answer may go out now (at once if the run has ended, else when it does). */
+  release(): void {
+    this.withheld = false;
+    if (this.done) this.answer();
+  }
+
+  private answer(): void {
     const res = this.res;
     if (res.destroyed || res.headersSent) return;
     if (this.transportFault === "drop") return void res.destroy();

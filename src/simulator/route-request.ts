@@ -2,6 +2,15 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleListAgents, handleRetrieveAgent } from "./handle-agents.js";
 import { handleCancel } from "./handle-cancel.js";
+import { agentDirectAgent } from "./conversation-ids.js";
+import { handleConversationCancel } from "./handle-conversation-cancel.js";
+import { handleConversationMessage } from "./handle-conversation-message.js";
+import { handleConversationStream } from "./handle-conversation-stream.js";
+import {
+  handleCreateConversation,
+  handleListConversations,
+  handleRetrieveConversation,
+} from "./handle-conversations.js";
 import { handleResume } from "./handle-resume.js";
 import { handleListRuns, handleRetrieveRun } from "./handle-runs.js";
 import { handleSendMessage, type RequestBody } from "./handle-send-message.js";
@@ -69,6 +78,14 @@ function authorized(header: string | undefined, apiKey: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
+/** What routing may look at besides the path. */
+interface RouteInput {
+  readonly method: string;
+  readonly body: RequestBody;
+  readonly query: URLSearchParams;
+  readonly authorization: string | undefined;
+}
+
 function route(
   kind: RecordedRequestKind,
   methods: readonly string[],
@@ -78,12 +95,65 @@ function route(
   return { kind, methods, agentId, handle };
 }
 
+// The agent a conversation request is about, for the record: agent-direct mode names it (path,
+// body or query `agent_id`), else it is the conversation's.
+function conversationAgent(
+  context: SimulatorContext,
+  conversationId: string,
+  body: RequestBody,
+  query: URLSearchParams,
+): string | null {
+  const value = body.kind === "json" ? (body.value as Record<string, unknown> | null) : null;
+  const fromBody = typeof value?.["agent_id"] === "string" ? value["agent_id"] : null;
+  const direct = agentDirectAgent(conversationId, fromBody ?? query.get("agent_id"));
+  return direct ?? context.conversations.get(conversationId)?.agentId ?? null;
+}
+
+function matchConversations(
+  context: SimulatorContext,
+  res: ServerResponse,
+  segments: readonly string[],
+  request: RouteInput,
+): Route | null {
+  const [, , , id, sub] = segments;
+  const count = segments.length;
+  if (count === 3) {
+    const agentId = request.query.get("agent_id");
+    if (request.method === "POST")
+      return route("other", ["POST"], agentId, (body, query) =>
+        handleCreateConversation(context, res, body, query),
+      );
+    return route("list", ["GET"], agentId, (_, query) => handleListConversations(context, res, query));
+  }
+  if (id === undefined) return null;
+  const agentId = conversationAgent(context, id, request.body, request.query);
+  if (count === 4)
+    return route("retrieve", ["GET"], agentId, () => handleRetrieveConversation(context, res, id));
+  if (count !== 5) return null;
+  if (sub === "messages") {
+    return route("message", ["POST"], agentId, (body) =>
+      handleConversationMessage(context, res, id, body, request.authorization),
+    );
+  }
+  if (sub === "stream") {
+    return route("resume", ["POST"], agentId, (body) =>
+      handleConversationStream(context, res, id, body, request.authorization),
+    );
+  }
+  if (sub === "cancel")
+    return route("cancel", ["POST"], agentId, (_, query) =>
+      handleConversationCancel(context, res, id, query),
+    );
+  return null;
+}
+
 function match(
   context: SimulatorContext,
   res: ServerResponse,
   segments: readonly string[],
-  authorization: string | undefined,
+  request: RouteInput,
 ): Route | null {
+  const authorization = request.authorization;
   const [, version, collection, id, sub, action] = segments;
   if (version !== "v1" || collection === undefined) return null;
   const count = segments.length;
@@ -115,6 +185,7 @@ function match(
       return route("cancel", ["POST"], id, (body) => handleCancel(context, res, id, body));
     return null;
   }
+  if (collection === "conversations") return matchConversations(context, res, segments, request);
   if (collection === "runs") {
     if (count === 3)
       return route("list", ["GET"], null, (_, query) => handleListRuns(context.runs, res, query));
@@ -151,7 +222,13 @@ export async function routeRequest(
   const method = req.method ?? "GET";
   const text = method === "GET" || method === "HEAD" ? "" : await readBody(req);
   const body: RequestBody = text === null ? { kind: "none" } : parseBody(text);
-  const route = match(context, res, trimmed.split("/"), req.headers.authorization);
+  const query = new URLSearchParams(queryText);
+  const route = match(context, res, trimmed.split("/"), {
+    method,
+    body,
+    query,
+    authorization: req.headers.authorization,
+  });
   const record = context.recorder.addRequest({
     method,
     path,
@@ -176,5 +253,5 @@ export async function routeRequest(
   }
   if (route === null) return sendJson(res, 404, { detail: "Not Found" });
   if (!route.methods.includes(method)) return sendJson(res, 405, { detail: "Method Not Allowed" });
-  await route.handle(body, new URLSearchParams(queryText));
+  await route.handle(body, query);
 }

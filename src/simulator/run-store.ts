@@ -10,6 +10,8 @@ export type SimRunStatus = "created" | "running" | "completed" | "failed" | "can
 export interface SimRun {
   readonly id: string;
   readonly agentId: string;
+  /** The run's `conversation_id`: its conversation in conversation mode, else null (letta-wire §1.7). */
+  readonly conversationId: string | null;
   readonly background: boolean;
   /** Date.now() at creation. */
   readonly createdAt: number;
@@ -27,6 +29,7 @@ export interface SimRun {
 /** Filters of `GET /v1/runs/` (letta-wire §1.7). */
 export interface RunListQuery {
   readonly agentId: string | undefined;
+  readonly conversationId: string | undefined;
   readonly statuses: readonly string[];
   readonly active: boolean;
   readonly background: boolean | undefined;
@@ -53,7 +56,7 @@ export function runJson(run: SimRun): Record<string, unknown> {
     created_at: new Date(run.createdAt).toISOString(),
     completed_at: isoOrNull(run.completedAt),
     agent_id: run.agentId,
-    conversation_id: null,
+    conversation_id: run.conversationId,
     base_template_id: null,
     background: run.background,
     metadata: null,
@@ -94,10 +97,11 @@ export class RunStore {
   ) {}
 
   /** Creates a run in status `created`. */
-  create(agentId: string, background: boolean): SimRun {
+  create(agentId: string, background: boolean, conversationId: string | null = null): SimRun {
     const run: SimRun = {
       id: newRunId(),
       agentId,
+      conversationId,
       background,
       createdAt: Date.now(),
       status: "created",
@@ -173,11 +177,19 @@ export class RunStore {
     return [...this.runs.values()].filter((run) => run.agentId === agentId && isActive(run)).reverse();
   }
 
+  /** Active runs of a conversation (by the runs' `conversation_id`), newest first. */
+  activeIn(conversationId: string): SimRun[] {
+    return [...this.runs.values()]
+      .filter((run) => run.conversationId === conversationId && isActive(run))
+      .reverse();
+  }
+
   /** Runs matching a `GET /v1/runs/` query. */
   list(query: RunListQuery): SimRun[] {
     let runs = [...this.runs.values()].filter(
       (run) =>
         (query.agentId === undefined || run.agentId === query.agentId) &&
+        (query.conversationId === undefined || run.conversationId === query.conversationId) &&
         (query.statuses.length === 0 || query.statuses.includes(run.status)) &&
         (!query.active || isActive(run)) &&
         (query.background === undefined || run.background === query.background),

@@ -3,7 +3,10 @@ import type { AddressInfo } from "node:net";
 import { z } from "zod";
 import { AgentRegistry, type SimAgents } from "./agent-registry.js";
 import type { SimAgentSpec } from "./agent-spec.js";
+import { CONVERSATION_LOCK_TTL_MS, ConversationLocks } from "./conversation-locks.js";
+import { ConversationStore, type SimConversations } from "./conversation-store.js";
 import { FaultRegistry, type SimFaults } from "./fault-registry.js";
+import { OtidRuns } from "./otid-runs.js";
 import { SimRecorder, type SimRecord } from "./recorder.js";
 import { ReleaseBoard } from "./release-board.js";
 import { routeRequest } from "./route-request.js";
@@ -32,7 +35,19 @@ export const simulatorOptionsSchema = z.strictObject({
   background: z
     .boolean()
     .default(true)
-    .describe("false = background requests get 503, like Letta without Redis."),
+    .describe("false = background requests get 503 (as without Redis), the rest unchanged."),
+  redis: z
+    .boolean()
+    .default(true)
+    .describe(
+      "false = a Letta deployed without Redis: no conversation locks, no duplicate-request recovery, " +
+        "background requests and conversation streams get 503.",
+    ),
+  lockTtlMs: z
+    .int()
+    .min(1)
+    .default(CONVERSATION_LOCK_TTL_MS)
+    .describe("How long a conversation lock lives if its run never ends (Letta: 5 min)."),
   runTtlMs: z
     .int()
     .min(1)
@@ -57,6 +72,9 @@ export interface SimulatorOptions {
   apiKey?: string;
   echoUnauthorized?: boolean;
   background?: boolean;
+  /** false = a Letta without Redis (no locks, no duplicate-request recovery, background → 503). */
+  redis?: boolean;
+  lockTtlMs?: number;
   runTtlMs?: number;
   maxRunLogs?: number;
 }
@@ -69,6 +87,8 @@ export interface Simulator extends AsyncDisposable {
   readonly agents: SimAgents;
   readonly faults: SimFaults;
   readonly record: SimRecord;
+  /** The conversations created through `POST /v1/conversations/`. */
+  readonly conversations: SimConversations;
   /**
    * Lets the agent's runs held at a `hold` fault go on; returns how many were held. With none
    * held, the release is kept for the agent's next hold.
@@ -95,11 +115,17 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       apiKey: settings.apiKey ?? null,
       echoUnauthorized: settings.echoUnauthorized,
       background: settings.background,
+      redis: settings.redis,
+      startedAt: Date.now(),
       runTtlMs: settings.runTtlMs,
     },
     agents,
     faults,
     runs: new RunStore(settings.runTtlMs, settings.maxRunLogs),
+    conversations: new ConversationStore(),
+    locks: new ConversationLocks(settings.lockTtlMs),
+    // Letta keeps the otid mappings as long as the run streams (`OTID_RUN_TTL_SECONDS`, 3 h).
+    otidRuns: new OtidRuns(settings.runTtlMs),
     recorder: new SimRecorder(),
     releases: new ReleaseBoard(),
     streams: new Set(),
@@ -143,6 +169,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     agents,
     faults,
     record: context.recorder,
+    conversations: context.conversations,
     release: (agentId) => context.releases.release(agentId),
     close,
     [Symbol.asyncDispose]: close,
