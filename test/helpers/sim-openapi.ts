@@ -33,10 +33,31 @@ export class LettaSchemas {
 
   /** The errors of `value` against `#/components/schemas/<name>` (empty when valid). */
   errors(name: string, value: unknown): string[] {
-    let validate = this.cache.get(name);
+    return this.check(name, `#/components/schemas/${name}`, value);
+  }
+
+  /**
+   * The errors of `value` against the JSON schema an operation declares for a response, for
+   * responses whose schema is inline rather than a component (e.g. `{type: object}` maps).
+   *
+   * @example schemas.responseErrors("/v1/conversations/{conversation_id}/cancel", "post", body)
+   */
+  responseErrors(path: string, method: string, value: unknown, status = "200"): string[] {
+    // A JSON pointer in a URI fragment: "~" and "/" escaped, then braces percent-encoded.
+    const escaped = path
+      .replaceAll("~", "~0")
+      .replaceAll("/", "~1")
+      .replaceAll("{", "%7B")
+      .replaceAll("}", "%7D");
+    const pointer = `#/paths/${escaped}/${method}/responses/${status}/content/application~1json/schema`;
+    return this.check(`${method.toUpperCase()} ${path}`, pointer, value);
+  }
+
+  private check(name: string, pointer: string, value: unknown): string[] {
+    let validate = this.cache.get(pointer);
     if (validate === undefined) {
-      validate = this.ajv.compile({ $ref: `${SPEC_ID}#/components/schemas/${name}` });
-      this.cache.set(name, validate);
+      validate = this.ajv.compile({ $ref: `${SPEC_ID}${pointer}` });
+      this.cache.set(pointer, validate);
     }
     if (validate(value)) return [];
     return (validate.errors ?? []).map(

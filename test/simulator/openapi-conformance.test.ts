@@ -150,6 +150,94 @@ describe.skipIf(specPath === undefined)("conformance with Letta's OpenAPI spec",
     );
   });
 
+  describe("conversations", () => {
+    // Every send gets its own otid, so none is taken for a resend of another.
+    let sends = 0;
+    function conversationSend(conversationId: string, body: Record<string, unknown>): Promise<RawResponse> {
+      const otid = `otid-${String(++sends)}`;
+      return rawRequest(`${sim.url}/v1/conversations/${conversationId}/messages`, {
+        body: { messages: [{ role: "user", content: "hi", otid }], ...body },
+      });
+    }
+
+    it("answers with a valid Conversation on create, list and retrieve, and a valid Run with its conversation_id", async () => {
+      const created = await json(`/v1/conversations/?agent_id=${researcher.id}`, { summary: "s" });
+      expect(created.status).toBe(200);
+      expect(schemas.errors("Conversation", created.value)).toEqual([]);
+      const id = (created.value as { id: string }).id;
+      const response = await conversationSend(id, {});
+      await response.finished;
+      const listed = await json(`/v1/conversations/?agent_id=${researcher.id}`);
+      expect(schemas.responseErrors("/v1/conversations/", "get", listed.value)).toEqual([]);
+      expect(listed.value).toHaveLength(1);
+      const retrieved = await json(`/v1/conversations/${id}`);
+      expect(schemas.errors("Conversation", retrieved.value)).toEqual([]);
+      expect((retrieved.value as { last_message_at: unknown }).last_message_at).not.toBeNull();
+      const runs = await json(`/v1/runs/?conversation_id=${id}`);
+      expect(runs.value).toHaveLength(1);
+      for (const run of runs.value as unknown[]) expect(schemas.errors("Run", run)).toEqual([]);
+    });
+
+    it.each([
+      ["conversation mode, token streaming", "conversation", { stream_tokens: true }],
+      ["conversation mode, background", "conversation", { background: true }],
+      ["agent-direct mode, step streaming", "default", {}],
+    ])("sends only valid events in %s", async (_name, mode, body) => {
+      let conversationId = "default";
+      if (mode === "conversation") {
+        const created = await json(`/v1/conversations/?agent_id=${researcher.id}`, {});
+        conversationId = (created.value as { id: string }).id;
+      }
+      const response = await conversationSend(conversationId, { agent_id: researcher.id, ...body });
+      await response.finished;
+      expect(response.frames().length).toBeGreaterThan(6);
+      expect(streamErrors(response)).toEqual([]);
+    });
+
+    it("sends only valid events when resuming a conversation's run and a valid cancel response", async () => {
+      const created = await json(`/v1/conversations/?agent_id=${held.id}`, {});
+      const id = (created.value as { id: string }).id;
+      const response = await conversationSend(id, { background: true });
+      await waitFor(() => response.frames().length >= 3, "two messages");
+      const resumed = await rawRequest(`${sim.url}/v1/conversations/${id}/stream`, {
+        body: { starting_after: 1 },
+      });
+      await waitFor(() => resumed.frames().length >= 2, "the replay");
+      const cancel = await json(`/v1/conversations/${id}/cancel`, {});
+      expect(cancel.status).toBe(200);
+      expect(
+        schemas.responseErrors("/v1/conversations/{conversation_id}/cancel", "post", cancel.value),
+      ).toEqual([]);
+      await Promise.all([response.finished, resumed.finished]);
+      expect(streamErrors(response)).toEqual([]);
+      expect(streamErrors(resumed)).toEqual([]);
+    });
+
+    it("sends {detail, run_id} for a busy conversation and {detail} for 404s, which the spec leaves undescribed", async () => {
+      const created = await json(`/v1/conversations/?agent_id=${held.id}`, {});
+      const id = (created.value as { id: string }).id;
+      const first = await conversationSend(id, {});
+      await waitFor(() => first.frames().length >= 3, "two messages");
+      const runId = String(first.dataEvents()[0]?.["run_id"]);
+      const busy = await json(`/v1/conversations/${id}/messages`, { input: "again" });
+      expect(busy).toEqual({
+        status: 409,
+        value: {
+          detail:
+            `CONFLICT: Cannot send a new message: Another request (run_id=${runId}) is currently being ` +
+            "processed for this conversation. Please wait for it to complete.",
+          run_id: runId,
+        },
+      });
+      expect(await json(`/v1/conversations/${id}/cancel`, {})).toMatchObject({ status: 200 });
+      await first.finished;
+      expect(await json(`/v1/conversations/?agent_id=${simAgentId()}`, {})).toEqual({
+        status: 404,
+        value: { detail: "Agent not found" },
+      });
+    });
+  });
+
   it("sends {detail: string} for 404 and 409, which the spec leaves undescribed", async () => {
     const unknown = simAgentId();
     expect(await json(`/v1/agents/${unknown}`)).toEqual({
