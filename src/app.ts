@@ -5,6 +5,7 @@ import type { AppDeps } from "./http/app-deps.js";
 import { bearerAuth } from "./http/auth.js";
 import { dashboardRoutes } from "./http/dashboard-routes.js";
 import { miscRoutes } from "./http/misc-routes.js";
+import { refuseUpgrade } from "./http/refuse-upgrade.js";
 import { runRoutes } from "./http/run-routes.js";
 import { wsRoutes } from "./http/ws-routes.js";
 
@@ -54,6 +55,9 @@ export function createApp(deps: AppDeps): Hono {
     const appError = toAppError(error);
     if (appError.status >= 500 && appError.code === "internal")
       deps.log(`${c.req.method} ${c.req.path} failed`, error);
+    // A refused WebSocket upgrade (e.g. the 401 of auth) keeps its JSON body: the Node adapter
+    // alone would send the status with an empty body.
+    if (c.req.header("upgrade")?.toLowerCase() === "websocket") return refuseUpgrade(c, appError);
     if (appError.extra.retryAfterSeconds !== undefined)
       c.header("Retry-After", String(appError.extra.retryAfterSeconds));
     return c.json(appError.toBody(), appError.status as 400);

@@ -11,9 +11,10 @@ import type { WsSocket } from "./ws-socket.js";
 
 /**
  * `GET /v1/ws` (API.md §2): the WebSocket API. Auth and CORS run before the upgrade (the app's
- * `/v1` middleware), so an unauthorized client gets a plain HTTP 401 and no socket. An upgrade
- * from a web page of a foreign origin (ws-origin.ts) gets 403 `forbidden`, and a full or
- * stopping instance 503 `overloaded`, both with their JSON body and no socket. A GET without
+ * `/v1` middleware), so an unauthorized client gets 401 `unauthorized` (its JSON body written by
+ * the app's error handler through `refuseUpgrade`) and no socket. An upgrade from a web page of
+ * a foreign origin (ws-origin.ts) gets 403 `forbidden`, and a full or stopping instance 503
+ * `overloaded`, all with their JSON body and no socket. A GET without
  * `Upgrade: websocket` is a 426. Needs the server started with
  * `serve({ ..., websocket: { server: deps.ws.server } })`.
  */

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
+import { rawConnection } from "../helpers/raw-http.js";
 import { ofType, reassemble } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { LONG_ANSWER, heldAgent, openWs, refusedStatus, terminateAllWs } from "../helpers/ws-client.js";
@@ -13,6 +14,43 @@ afterEach(async () => {
 });
 
 const held = heldAgent;
+
+/**
+ * Sends a WebSocket upgrade of `GET /v1/ws` on a bare TCP connection and reads the refusal to
+ * the end (the server closes the connection after it): its status, headers and body exactly as
+ * sent, with no client library in between.
+ */
+async function rawRefusal(
+  url: string,
+  { query = "", headers = {} }: { query?: string; headers?: Record<string, string> } = {},
+) {
+  const connection = await rawConnection(url);
+  const { host } = new URL(url);
+  const lines = [
+    `GET /v1/ws${query} HTTP/1.1`,
+    `Host: ${host}`,
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+    "Sec-WebSocket-Version: 13",
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
+  connection.socket.write(`${lines.join("\r\n")}\r\n\r\n`);
+  await waitFor(() => connection.socket.closed, "the server closed the refused connection");
+  const text = await connection.closed;
+  const end = text.indexOf("\r\n\r\n");
+  const [statusLine = "", ...headerLines] = text.slice(0, end < 0 ? text.length : end).split("\r\n");
+  return {
+    status: Number(statusLine.split(" ")[1]),
+    headers: Object.fromEntries(
+      headerLines.map((line) => [
+        line.slice(0, line.indexOf(":")).toLowerCase(),
+        line.slice(line.indexOf(":") + 1).trim(),
+      ]),
+    ),
+    body: end < 0 ? "" : text.slice(end + 4),
+  };
+}
 
 describe("GET /v1/ws: connections", () => {
   it("cancels the runs a socket owns when it disconnects with on_disconnect cancel", async () => {
@@ -87,6 +125,28 @@ describe("GET /v1/ws: connections", () => {
     const byHeader = await openWs(h.url, { token: "tok-123" });
     byHeader.send({ type: "ping", request_id: "p" });
     expect(await byHeader.answer("p")).toMatchObject({ type: "pong" });
+  });
+
+  it("refuses an upgrade with a missing or wrong token with 401 unauthorized and its JSON body, never echoing the token", async () => {
+    harness = await startHarness([scripted(1, "Hi.")], { auth: { tokens: ["tok-123"] } });
+    const h = harness;
+    const presented = "wrong-token-4f1c9e";
+    for (const attempt of [
+      {},
+      { query: `?access_token=${presented}` },
+      { headers: { Authorization: `Bearer ${presented}` } },
+    ]) {
+      const refused = await rawRefusal(h.url, attempt);
+      expect(refused.status, JSON.stringify(attempt)).toBe(401);
+      expect(refused.headers["content-type"]).toBe("application/json");
+      expect(Number(refused.headers["content-length"])).toBe(Buffer.byteLength(refused.body));
+      const body = JSON.parse(refused.body) as { error: { code: string; message: string } };
+      expect(body).toEqual({ error: { code: "unauthorized", message: expect.any(String) as string } });
+      expect(body.error.message).toContain("access token");
+      expect(refused.body).not.toContain(presented);
+      expect(refused.body).not.toContain("tok-123");
+    }
+    expect(h.service.ws.server.clients.size).toBe(0);
   });
 
   it("answers a plain GET with 426 and ends open sockets with shutting_down and close code 1001", async () => {
