@@ -97,6 +97,12 @@ export function createService(options: ServiceOptions): Service {
     options.log(`run ${runId} is written by another instance now (its lease here lapsed); stopped here`);
     runs.lose(runId);
   });
+  control.onGone((runId) => {
+    options.log(
+      `warning: run ${runId} is gone from Redis (Redis lost its data, or the run's keys were deleted); nobody can continue it, so its agents are cancelled at Letta`,
+    );
+    runs.abandon(runId);
+  });
   control.onBacklogFull(() =>
     runs.failAll(
       `Redis has been unreachable for longer than ${config.redis.max_backlog_events} events could wait (redis.max_backlog_events); the run was ended. Its events so far are written once Redis is back; see the service log.`,

@@ -38,7 +38,12 @@ export interface RunServiceOptions {
 export class RunService {
   private readonly active = new Map<
     string,
-    ActiveRun & { subscription: Subscription; resolveDone: () => void }
+    ActiveRun & {
+      subscription: Subscription;
+      resolveDone: () => void;
+      /** The store has no log for the run any more (see `abandon`): its events go nowhere. */
+      detached: { value: boolean };
+    }
   >();
   private accepting = true;
 
@@ -102,6 +107,21 @@ export class RunService {
     active.resolveDone();
   }
 
+  /**
+   * Ends a run whose log the store lost (Redis restarted without its data): nobody can continue
+   * it, so its agents are cancelled as `POST /v1/runs/{id}/cancel` does (streams aborted, Letta's
+   * cancel called), lest Letta go on spending tokens for no one. What the run still emits (its
+   * agents' `cancelled`, its `run.completed`) has no log to go to and is dropped; the run leaves
+   * this service once its agents have stopped.
+   */
+  abandon(runId: string): void {
+    const active = this.active.get(runId);
+    if (!active || active.detached.value) return;
+    active.detached.value = true;
+    active.run.gate.detach();
+    active.run.cancel();
+  }
+
   private execute(
     runId: string,
     plan: RunPlan,
@@ -125,8 +145,10 @@ export class RunService {
       this.active.delete(runId);
       resolveDone();
     };
+    const detached = { value: false };
     const subscription = run.events.subscribe({
       next: (draft) => {
+        if (detached.value) return;
         store.append(runId, draft);
         if ("agent_id" in draft) run.gate.appended(draft.agent_id);
         this.options.observe?.(draft);
@@ -134,17 +156,18 @@ export class RunService {
       error: (error: unknown) => {
         // runAgent never throws; reaching here is a bug. End the run so readers are not left hanging.
         this.options.log?.(`run ${runId} ended with code internal (its event stream failed)`, error);
-        store.append(runId, {
-          type: "run.completed",
-          status: "failed",
-          agents: {},
-          metrics: { duration_ms: 0, ttft_ms: null, agents_completed: 0, agents_failed: 0, events: 0 },
-        });
+        if (!detached.value)
+          store.append(runId, {
+            type: "run.completed",
+            status: "failed",
+            agents: {},
+            metrics: { duration_ms: 0, ttft_ms: null, agents_completed: 0, agents_failed: 0, events: 0 },
+          });
         finish();
       },
       complete: finish,
     });
-    const active = { runId, run, done, subscription, resolveDone };
+    const active = { runId, run, done, subscription, resolveDone, detached };
     if (!subscription.closed) this.active.set(runId, active);
     return active;
   }

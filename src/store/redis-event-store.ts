@@ -75,7 +75,7 @@ export class RedisEventStore implements EventStore {
       (batches) => this.acked(batches),
       (runIds, refused) => {
         this.unacked -= refused;
-        this.control.lost(runIds);
+        void this.control.lost(runIds);
       },
     );
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();

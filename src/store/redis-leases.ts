@@ -74,6 +74,21 @@ end
 return released
 `;
 
+/**
+ * Which of these runs Redis has lost: neither their meta nor a lease is left (Redis restarted
+ * without its data, FLUSHALL, or the keys were deleted or expired). Nobody can continue those;
+ * a run with its meta is continued by whoever holds or claims its lease. ARGV: prefix, run ids.
+ */
+const VANISHED_SCRIPT = `
+local prefix = ARGV[1]
+local vanished = {}
+for i = 2, #ARGV do
+  local base = prefix .. 'run:' .. ARGV[i]
+  if redis.call('EXISTS', base .. ':meta', base .. ':lease') == 0 then vanished[#vanished + 1] = ARGV[i] end
+end
+return vanished
+`;
+
 type Send = (args: string[]) => Promise<unknown>;
 
 /** Runs a script by its SHA, sending it whole the first time a Redis sees it. */
@@ -112,6 +127,12 @@ export class RedisLeases {
   async release(runIds: readonly string[]): Promise<number> {
     if (runIds.length === 0) return 0;
     return (await runScript(this.send, RELEASE_SCRIPT, [this.keys.prefix, this.owner, ...runIds])) as number;
+  }
+
+  /** Those of `runIds` that Redis no longer has at all (no meta, no lease): nobody can continue them. */
+  async vanished(runIds: readonly string[]): Promise<string[]> {
+    if (runIds.length === 0) return [];
+    return (await runScript(this.send, VANISHED_SCRIPT, [this.keys.prefix, ...runIds])) as string[];
   }
 
   /** Whether another instance renewed within the last lease (so it can take runs over). */

@@ -74,7 +74,14 @@ export async function readRunFromRedis(
     link.send(["XRANGE", log, "-", "+", "COUNT", "1"]),
   ]);
   const [lastSeq, endedAt] = meta as (string | null)[];
-  if (lastSeq === null || lastSeq === undefined) throw new CursorExpired("0");
+  if (lastSeq === null || lastSeq === undefined) {
+    // A reader that followed the run meets this when its log vanished under it (retention, or a
+    // Redis that lost its data): it ends with this message instead of waiting for nothing.
+    throw new CursorExpired(
+      "0",
+      `Run ${runId} is no longer in the event store (it passed retention, or the store lost it); nothing more can be read from it.`,
+    );
+  }
   const head = Number(lastSeq);
   const ended = endedAt !== null && endedAt !== undefined;
   if (ended && after >= head) return { events: [], ended: true };

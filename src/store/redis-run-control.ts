@@ -33,11 +33,14 @@ export class RedisRunControl implements RunControl {
   private readonly cancelHandlers: CancelHandler[] = [];
   private readonly takeoverHandlers: ((run: TakenRun) => void)[] = [];
   private readonly lostHandlers: ((runId: string) => void)[] = [];
+  private readonly goneHandlers: ((runId: string) => void)[] = [];
   private readonly backlogHandlers: (() => void)[] = [];
   private readonly timer: NodeJS.Timeout;
   /** Whether this instance takes runs over (not once it stops). */
   private claiming = true;
   private ticking = false;
+  /** Runs whose loss Redis is being asked about: a second report of one waits for that answer. */
+  private readonly judging = new Set<string>();
 
   constructor(
     private readonly link: RedisLink,
@@ -73,6 +76,10 @@ export class RedisRunControl implements RunControl {
     this.lostHandlers.push(handler);
   }
 
+  onGone(handler: (runId: string) => void): void {
+    this.goneHandlers.push(handler);
+  }
+
   onBacklogFull(handler: () => void): void {
     this.backlogHandlers.push(handler);
   }
@@ -94,9 +101,31 @@ export class RedisRunControl implements RunControl {
     await this.link.send(["PUBLISH", this.keys.control, CLAIM_NOW]);
   }
 
-  /** Another instance writes these runs now: stop them here, and tell the service. */
-  lost(runIds: readonly string[]): void {
-    for (const runId of this.owned.release(runIds)) for (const handler of this.lostHandlers) handler(runId);
+  /**
+   * This instance may no longer write these runs: the renewal found their lease gone to another
+   * instance, or the append script refused them (`FENCED`, `NORUN`). One question to Redis tells
+   * the two cases apart. A run Redis still has (its meta, or a lease) is another instance's now,
+   * or will be once one claims it: it stops here quietly (`onLost`), and its agents go on there.
+   * A run Redis has lost altogether (restarted without its data, FLUSHALL, its keys deleted) is
+   * nobody's: it stops here too, and the service cancels its agents at Letta (`onGone`), which
+   * would otherwise go on spending tokens for no one. Until Redis answers, the runs stay here;
+   * if it does not, the next renewal or refused write reports them again.
+   */
+  async lost(runIds: readonly string[]): Promise<void> {
+    const fresh = runIds.filter((runId) => !this.judging.has(runId));
+    if (fresh.length === 0) return;
+    for (const runId of fresh) this.judging.add(runId);
+    let vanished: Set<string> | undefined;
+    try {
+      vanished = new Set(await this.leases.vanished(fresh));
+    } catch {
+      // Redis away again: nothing decided yet (see above).
+    }
+    for (const runId of fresh) this.judging.delete(runId);
+    if (!vanished) return;
+    for (const runId of this.owned.release(fresh)) {
+      for (const handler of vanished.has(runId) ? this.goneHandlers : this.lostHandlers) handler(runId);
+    }
   }
 
   /** More events wait for Redis than the bound allows. */
@@ -114,7 +143,7 @@ export class RedisRunControl implements RunControl {
     if (this.ticking) return;
     this.ticking = true;
     try {
-      this.lost(await this.leases.renew(this.owned.running()));
+      await this.lost(await this.leases.renew(this.owned.running()));
       if (!this.claiming) return;
       for (const runId of await this.leases.claim(CLAIM_AT_ONCE)) {
         const taken = await loadTakenRun(this.link, this.keys, runId);

@@ -14,6 +14,11 @@ export interface RunControl {
   onTakeover(handler: (run: TakenRun) => void): void;
   /** Hears of each run another instance took from this one: the service stops it here, quietly. */
   onLost(handler: (runId: string) => void): void;
+  /**
+   * Hears of each run of this instance that the store lost altogether (Redis restarted without
+   * its data): nobody can continue it, so the service cancels its agents at Letta.
+   */
+  onGone(handler: (runId: string) => void): void;
   /** Hears that the store cannot keep up (Redis unreachable past `redis.max_backlog_events`). */
   onBacklogFull(handler: () => void): void;
   /** Whether another instance is alive to take runs over. */
@@ -36,6 +41,7 @@ export function localRunControl(): RunControl {
     // One process: nothing to take over, lose or hand over.
     onTakeover: () => undefined,
     onLost: () => undefined,
+    onGone: () => undefined,
     onBacklogFull: () => undefined,
     othersAlive: () => Promise.resolve(false),
     handOver: () => Promise.resolve(),

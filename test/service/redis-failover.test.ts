@@ -101,6 +101,37 @@ describe.skipIf(!redisAvailable)(redisSuite("failover between instances on one R
     }
   });
 
+  it("stops a run quietly, without a cancel at Letta, when it finds another live instance holds its lease", async () => {
+    const answer = "Taken over while the first instance still lived, and finished there.";
+    const [a, b] = await start([held(1, answer)]);
+    if (!a || !b || !sim) throw new Error("two instances");
+    const s = sim;
+    const created = await a.instance.post("/v1/runs", { message: "go", agent_ids: [agentId(1)] });
+    const { run_id: runId } = (await created.json()) as { run_id: string };
+    await waitFor(() => s.record.openStreams() === 1, "the agent streams on A");
+    // A stops renewing (as if frozen): its lease lapses and B claims the run while A still runs it.
+    a.store.control.stop();
+    await waitFor(() => b.instance.service.runs.get(runId) !== undefined, "B took the run over", 8_000);
+    expect(a.instance.service.runs.get(runId)).toBeDefined();
+    // A's next renewal finds B's lease: the run is B's, so A lets go without cancelling anything.
+    await a.store.control.tick();
+    expect(a.instance.service.runs.get(runId)).toBeUndefined();
+    expect(
+      a.instance.logs.filter((line) => line.includes(`run ${runId} is written by another instance`)),
+    ).toHaveLength(1);
+    expect(a.instance.logs.filter((line) => line.includes("gone from Redis"))).toEqual([]);
+    await waitFor(() => s.record.streams(agentId(1))[0]?.open === false, "A's upstream stream closed");
+    expect(s.record.streams(agentId(1))[0]?.closedByClient).toBe(true);
+
+    s.release(agentId(1));
+    const events = await readEvents(await fetch(`${b.instance.url}/v1/runs/${runId}/events`));
+    expect(reassemble(events)).toEqual({ [agentId(1)]: answer });
+    expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "completed" });
+    const requests = s.record.requests(agentId(1));
+    expect(requests.filter((request) => request.kind === "cancel")).toHaveLength(0);
+    expect(requests.filter((request) => request.kind === "message")).toHaveLength(1);
+  });
+
   it("hands its runs to another instance on a graceful stop instead of cancelling them", async () => {
     const answer = "Handed over and finished elsewhere, every word of it.";
     const [a, b] = await start([held(1, answer)]);
