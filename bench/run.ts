@@ -13,7 +13,12 @@ import { describeResult } from "./describe-result.js";
 import { renderReport, type BenchMeta } from "./render-report.js";
 import type { EmitterRpc } from "./rpc-protocol.js";
 import type { BenchEnv } from "./bench-env.js";
-import { findRedisServer, startRedisPeer, type RedisPeer } from "./redis-peer.js";
+import {
+  findRedisServer,
+  killRedisServersNow,
+  startRedisServer,
+  type RedisServerHandle,
+} from "./redis-server.js";
 import { runCell } from "./run-cell.js";
 import { startTargets, stopTargets } from "./start-targets.js";
 import { writeResults } from "./write-results.js";
@@ -148,7 +153,7 @@ async function startRedis(
   cells: readonly BenchCell[],
   pinning: Pinning,
   notes: string[],
-): Promise<RedisPeer | undefined> {
+): Promise<RedisServerHandle | undefined> {
   if (!cells.some((cell) => cell.stores.includes("redis"))) return undefined;
   const skip = (why: string) => {
     const note = `store redis: rows skipped, ${why}`;
@@ -160,9 +165,19 @@ async function startRedis(
   const found = findRedisServer();
   if ("missing" in found) return skip(found.missing);
   try {
-    const redis = await startRedisPeer(found.path, pinning.enabled ? { core: pinning.loadCore } : {});
+    const redis = await startRedisServer({
+      binary: found.path,
+      ...(pinning.enabled ? { core: pinning.loadCore } : {}),
+    });
+    // An interrupted bench takes its Redis with it, then dies of the signal as it would have.
+    for (const signal of ["SIGINT", "SIGTERM"] as const) {
+      process.once(signal, () => {
+        killRedisServersNow();
+        process.kill(process.pid, signal);
+      });
+    }
     notes.push(
-      `store redis: ${found.path} (pid ${redis.pid}) at ${redis.url}, no persistence` +
+      `store redis: ${found.path} (pid ${redis.pid ?? "?"}) at ${redis.url}, no persistence` +
         (pinning.enabled ? `, pinned to core ${pinning.loadCore} with the load and the upstream` : ""),
     );
     return redis;

@@ -5,8 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createClient, type RedisClientType } from "redis";
 import { afterEach, describe, expect, it } from "vitest";
-import { probeRedis } from "./redis-server-probe.js";
-import { REDIS_DIR_PREFIX, reapOrphanedRedisServers } from "./redis-server-orphans.js";
+import { probeRedis } from "../../bench/redis-server-probe.js";
+import { REDIS_DIR_PREFIX, reapOrphanedRedisServers } from "../../bench/redis-server-orphans.js";
 import {
   REDIS_SERVER_PATH,
   redisAvailable,

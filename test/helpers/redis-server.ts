@@ -1,24 +1,18 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { probeRedis } from "./redis-server-probe.js";
-import { REDIS_DIR_PREFIX, reapOrphanedRedisServers, recordOwner } from "./redis-server-orphans.js";
+import {
+  findRedisServer,
+  startRedisServer as startThrowawayRedis,
+  type RedisServerHandle,
+} from "../../bench/redis-server.js";
 
-const chosenPath = process.env.REDIS_SERVER_PATH;
+export type { RedisServerHandle } from "../../bench/redis-server.js";
+
+const found = findRedisServer();
 
 /** Debian's `redis-server` from PATH, or the one `REDIS_SERVER_PATH` names; undefined when there is none. */
-export const REDIS_SERVER_PATH =
-  chosenPath === undefined ? findOnPath("redis-server") : isExecutable(chosenPath) ? chosenPath : undefined;
+export const REDIS_SERVER_PATH = "path" in found ? found.path : undefined;
 
 /** Why the Redis tests cannot run on this machine, or undefined when they can. */
-export const noRedis =
-  REDIS_SERVER_PATH !== undefined
-    ? undefined
-    : chosenPath === undefined
-      ? "no redis-server on PATH; install Debian's redis-server (.ci/run does) or set REDIS_SERVER_PATH"
-      : `REDIS_SERVER_PATH names ${chosenPath}, which is not an executable file`;
+export const noRedis = "missing" in found ? found.missing : undefined;
 
 /** Whether `redis-server` is here to start; suites use `describe.skipIf(!redisAvailable)`. */
 export const redisAvailable = noRedis === undefined;
@@ -31,213 +25,23 @@ export function redisSuite(name: string): string {
   return noRedis === undefined ? name : `${name} (skipped: ${noRedis})`;
 }
 
-/** A redis-server of this test process's own; see {@link startRedisServer}. */
-export interface RedisServerHandle {
-  /** `redis://127.0.0.1:<port>`, for `createClient({ url })` or the service's `store`. */
-  readonly url: string;
-  readonly port: number;
-  /** The server's own temp dir (`--dir`), removed by `stop()`. */
-  readonly dir: string;
-  /** The current redis-server process id, undefined while it is down (after `kill()`). */
-  readonly pid: number | undefined;
-  /** Kills the server (SIGKILL, even when paused), waits until it is gone, removes its dir. */
-  stop(): Promise<void>;
-  /** Redis lost: kills the server and waits until the port is closed; `restart()` brings it back. */
-  kill(): Promise<void>;
-  /** Freezes the server (SIGSTOP): connections stay open, nothing is answered. */
-  pause(): void;
-  /** Thaws a paused server (SIGCONT). */
-  resume(): void;
-  /** Kills the server if it runs and starts an empty one on the same port (no persistence). */
-  restart(): Promise<void>;
-  [Symbol.asyncDispose](): Promise<void>;
-}
-
 export interface StartRedisOptions {
   /** How long the server may take to answer PING; default 10 s. */
   readyTimeoutMs?: number;
 }
 
-/** Servers still running, killed on process exit whatever the tests did. */
-const running = new Set<ChildProcess>();
-const liveDirs = new Set<string>();
-let exitHookInstalled = false;
-
 /**
- * Starts a redis-server of our own on a free port of 127.0.0.1, in a fresh temp dir, without
- * persistence (`--save "" --appendonly no`), and resolves once it answers PING, i.e. once the
- * process that answers is the one we started (never the machine's Redis on 6379, nor any other).
- * The server dies with the test process; servers of test processes that were SIGKILLed are
- * reaped by the next start. Prefer {@link useRedisServer} (one server per test file).
+ * Starts a redis-server of this test process's own (bench/redis-server.ts, the project's one way
+ * to start a throwaway Redis): a free port of 127.0.0.1, a fresh temp dir, no persistence, and
+ * only once the process answering is the one started. Prefer `useRedisServer()` (one server per
+ * test file); a test that pauses, kills or restarts Redis starts its own with this.
  *
  * @example
  *   const redis = await startRedisServer();
- *   const client = await createClient({ url: redis.url }).on("error", () => {}).connect();
  *   await redis.restart(); // Redis lost mid-run, back empty on the same port
  *   await redis.stop();
  */
-export async function startRedisServer(options: StartRedisOptions = {}): Promise<RedisServerHandle> {
-  if (REDIS_SERVER_PATH === undefined) throw new Error(`cannot start Redis: ${noRedis}`);
-  const binary = REDIS_SERVER_PATH;
-  const readyTimeoutMs = options.readyTimeoutMs ?? 10_000;
-  installExitHook();
-  reapOrphanedRedisServers();
-  const dir = mkdtempSync(join(tmpdir(), REDIS_DIR_PREFIX));
-  liveDirs.add(dir);
-  let port = 0;
-  let child: ChildProcess | undefined;
-  try {
-    // A free port can be taken by someone else before redis-server binds it: try another.
-    for (let attempt = 1; child === undefined; attempt += 1) {
-      port = await freePort();
-      try {
-        child = await launch(binary, port, dir, readyTimeoutMs);
-      } catch (error) {
-        if (attempt >= 3) throw error;
-      }
-    }
-  } catch (error) {
-    liveDirs.delete(dir);
-    rmSync(dir, { recursive: true, force: true });
-    throw error;
-  }
-  let current: ChildProcess | undefined = child;
-  const kill = async () => {
-    if (current !== undefined) await killAndWait(current);
-    current = undefined;
-  };
-  const stop = async () => {
-    await kill();
-    liveDirs.delete(dir);
-    rmSync(dir, { recursive: true, force: true });
-  };
-  const signal = (name: "SIGSTOP" | "SIGCONT") => {
-    if (current === undefined) throw new Error(`redis on port ${port} is not running`);
-    current.kill(name);
-  };
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    port,
-    dir,
-    get pid() {
-      return current?.pid;
-    },
-    stop,
-    kill,
-    pause: () => signal("SIGSTOP"),
-    resume: () => signal("SIGCONT"),
-    async restart() {
-      await kill();
-      current = await launch(binary, port, dir, readyTimeoutMs);
-    },
-    [Symbol.asyncDispose]: stop,
-  };
-}
-
-/** Spawns redis-server on `port` and resolves once it answers as itself; kills it on failure. */
-async function launch(
-  binary: string,
-  port: number,
-  dir: string,
-  readyTimeoutMs: number,
-): Promise<ChildProcess> {
-  if (port === 6379) throw new Error("refusing to start a test Redis on 6379, the machine's own Redis port");
-  const args = [
-    "--port",
-    String(port),
-    "--bind",
-    "127.0.0.1",
-    "--dir",
-    dir,
-    "--save",
-    "",
-    "--appendonly",
-    "no",
-  ];
-  const child = spawn(binary, [...args, "--loglevel", "warning"], { stdio: ["ignore", "pipe", "pipe"] });
-  running.add(child);
-  child.on("exit", () => running.delete(child));
-  let output = "";
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-2_000));
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  let spawnError: Error | undefined;
-  child.on("error", (error) => (spawnError = error));
-  if (child.pid !== undefined) recordOwner(dir, child.pid);
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    const exited = spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
-    if (exited) {
-      const why = spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`;
-      throw new Error(`redis-server on port ${port} did not start (${why}): ${output.trim()}`);
-    }
-    const pid = await probeRedis(port, 500);
-    if (pid === child.pid) return child;
-    if (pid !== undefined || Date.now() > deadline) {
-      await killAndWait(child);
-      const why =
-        pid === undefined
-          ? `no PONG within ${readyTimeoutMs} ms`
-          : `another Redis (pid ${pid}) answers there`;
-      throw new Error(`redis-server on port ${port} did not start: ${why}. ${output.trim()}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** SIGKILL (delivered even to a stopped process; nothing to flush without persistence), then wait for the exit. */
-async function killAndWait(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGKILL");
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`redis-server ${child.pid} did not exit within 5 s of SIGKILL`)),
-      5_000,
-    );
-  });
-  try {
-    await Promise.race([exited, deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A port the OS says is free on 127.0.0.1 (from the ephemeral range, so never 6379). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  // 'exit' handlers must be synchronous: kill and remove, without waiting.
-  process.once("exit", () => {
-    for (const child of running) child.kill("SIGKILL");
-    for (const dir of liveDirs) rmSync(dir, { recursive: true, force: true });
-  });
-}
-
-function findOnPath(command: string): string | undefined {
-  const folders = (process.env.PATH ?? "").split(delimiter).filter((folder) => folder !== "");
-  return folders.map((folder) => join(folder, command)).find(isExecutable);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
+export function startRedisServer(options: StartRedisOptions = {}): Promise<RedisServerHandle> {
+  if (REDIS_SERVER_PATH === undefined) return Promise.reject(new Error(`cannot start Redis: ${noRedis}`));
+  return startThrowawayRedis({ binary: REDIS_SERVER_PATH, ...options });
 }
