@@ -110,6 +110,22 @@ describe("the per-conversation lock (Letta with Redis)", () => {
     ]);
   });
 
+  it("lets the lock expire after lockTtlMs when its run goes on (Letta: 5 min)", async () => {
+    const agent = heldAgent();
+    const simulator = await start([agent], { lockTtlMs: 50 });
+    const conversation = await simClient(simulator).conversations.create({ agent_id: agent.id });
+    const first = await rawConversationSend(simulator, conversation.id, { input: "one" });
+    await waitFor(() => first.dataEvents().length >= 3, "two messages");
+    expect((await rawConversationSend(simulator, conversation.id, { input: "two" })).status).toBe(409);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    const second = await rawConversationSend(simulator, conversation.id, { input: "two" });
+    expect(second.status).toBe(200);
+    await waitFor(() => simulator.record.runs(agent.id).length === 2, "two runs");
+    expect(simulator.record.overlaps(agent.id)).toHaveLength(1);
+    expect(simulator.release(agent.id)).toBe(2);
+    await Promise.all([first.finished, second.finished]);
+  });
+
   it("locks the agent in agent-direct mode, while the plain agent endpoint takes no lock and its run overlaps", async () => {
     const agent = heldAgent();
     const simulator = await start([agent]);

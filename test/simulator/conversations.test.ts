@@ -4,6 +4,7 @@ import { startSimulator, type SimAgentSpec, type Simulator } from "../../src/sim
 import { RESEARCHER_HI, researcherSpec } from "../helpers/sim-fixtures.js";
 import { simAgentId } from "../helpers/sim-agent-id.js";
 import { simJson } from "../helpers/sim-http.js";
+import { rawRequest } from "../helpers/sim-raw-sse.js";
 import { reassemble } from "../helpers/sim-reassemble.js";
 import {
   collectEvents,
@@ -295,6 +296,28 @@ describe("resuming and cancelling a conversation's run", () => {
     });
     simulator.release(agent.id);
     await first.finished;
+  });
+
+  it("reads a foreground run found by run_id as Letta's empty Redis stream: keepalive pings only", async () => {
+    const agent = researcherSpec({ faults: [{ kind: "hold", after_events: 1 }] });
+    sim = await startSimulator({ agents: [agent], pingIntervalMs: 20 });
+    const simulator = sim;
+    const conversation = await simClient(simulator).conversations.create({ agent_id: agent.id });
+    const first = await rawConversationSend(simulator, conversation.id, { input: "hi" });
+    await waitFor(() => first.dataEvents().length >= 2, "a message");
+    const runId = runIdOf(first);
+    const reader = await rawRequest(`${simulator.url}/v1/conversations/${conversation.id}/stream`, {
+      body: { run_id: runId },
+    });
+    expect(reader.status).toBe(200);
+    await waitFor(() => reader.dataEvents().length >= 2, "two keepalive pings");
+    simulator.release(agent.id);
+    await first.finished;
+    const seen = reader.dataEvents().length;
+    await waitFor(() => reader.dataEvents().length >= seen + 2, "more pings after the run ended");
+    expect(new Set(reader.dataEvents().map((event) => event["message_type"]))).toEqual(new Set(["ping"]));
+    expect(reader.dataEvents()[0]).toMatchObject({ run_id: runId, seq_id: null });
+    reader.destroy();
   });
 
   it("cancels the conversation's active run, then answers 409 with Letta's body", async () => {
