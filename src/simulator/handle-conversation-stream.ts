@@ -8,7 +8,7 @@ import {
   validationErrorBody,
   type PydanticError,
 } from "./letta-errors.js";
-import { laxBool, laxInt } from "./parse-message-request.js";
+import { laxBool, laxInt } from "./pydantic-lax.js";
 import type { SimRun } from "./run-store.js";
 import { delay, type SimulatorContext } from "./simulator-context.js";
 import { openRunReader } from "./start-run.js";

@@ -2,33 +2,19 @@ import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleListAgents, handleRetrieveAgent } from "./handle-agents.js";
 import { handleCancel } from "./handle-cancel.js";
-import { agentDirectAgent } from "./conversation-ids.js";
-import { handleConversationCancel } from "./handle-conversation-cancel.js";
-import { handleConversationMessage } from "./handle-conversation-message.js";
-import { handleConversationStream } from "./handle-conversation-stream.js";
-import {
-  handleCreateConversation,
-  handleListConversations,
-  handleRetrieveConversation,
-} from "./handle-conversations.js";
 import { handleResume } from "./handle-resume.js";
 import { handleListRuns, handleRetrieveRun } from "./handle-runs.js";
 import { handleSendMessage, type RequestBody } from "./handle-send-message.js";
 import { sendJson, validationErrorBody } from "./letta-errors.js";
-import { redactHeaders, type RecordedRequestKind } from "./recorder.js";
+import { redactHeaders } from "./recorder.js";
+import { route, type Route, type RouteInput } from "./route.js";
+import { matchConversations } from "./route-conversations.js";
 import type { SimulatorContext } from "./simulator-context.js";
 
 /** What the simulator reports as its Letta version (letta-wire: server pyproject 0.16.8). */
 export const SIMULATED_LETTA_VERSION = "0.16.8";
 
 const MAX_BODY_BYTES = 16 * 1024 * 1024;
-
-interface Route {
-  readonly kind: RecordedRequestKind;
-  readonly methods: readonly string[];
-  readonly agentId: string | null;
-  readonly handle: (body: RequestBody, query: URLSearchParams) => void | Promise<void>;
-}
 
 function readBody(req: IncomingMessage): Promise<string | null> {
   return new Promise((resolve, reject) => {
@@ -76,75 +62,6 @@ function authorized(header: string | undefined, apiKey: string): boolean {
   const expected = Buffer.from(`Bearer ${apiKey}`);
   const given = Buffer.from(header ?? "");
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-/** What routing may look at besides the path. */
-interface RouteInput {
-  readonly method: string;
-  readonly body: RequestBody;
-  readonly query: URLSearchParams;
-  readonly authorization: string | undefined;
-}
-
-function route(
-  kind: RecordedRequestKind,
-  methods: readonly string[],
-  agentId: string | null,
-  handle: Route["handle"],
-): Route {
-  return { kind, methods, agentId, handle };
-}
-
-// The agent a conversation request is about, for the record: agent-direct mode names it (path,
-// body or query `agent_id`), else it is the conversation's.
-function conversationAgent(
-  context: SimulatorContext,
-  conversationId: string,
-  body: RequestBody,
-  query: URLSearchParams,
-): string | null {
-  const value = body.kind === "json" ? (body.value as Record<string, unknown> | null) : null;
-  const fromBody = typeof value?.["agent_id"] === "string" ? value["agent_id"] : null;
-  const direct = agentDirectAgent(conversationId, fromBody ?? query.get("agent_id"));
-  return direct ?? context.conversations.get(conversationId)?.agentId ?? null;
-}
-
-function matchConversations(
-  context: SimulatorContext,
-  res: ServerResponse,
-  segments: readonly string[],
-  request: RouteInput,
-): Route | null {
-  const [, , , id, sub] = segments;
-  const count = segments.length;
-  if (count === 3) {
-    const agentId = request.query.get("agent_id");
-    if (request.method === "POST")
-      return route("other", ["POST"], agentId, (body, query) =>
-        handleCreateConversation(context, res, body, query),
-      );
-    return route("list", ["GET"], agentId, (_, query) => handleListConversations(context, res, query));
-  }
-  if (id === undefined) return null;
-  const agentId = conversationAgent(context, id, request.body, request.query);
-  if (count === 4)
-    return route("retrieve", ["GET"], agentId, () => handleRetrieveConversation(context, res, id));
-  if (count !== 5) return null;
-  if (sub === "messages") {
-    return route("message", ["POST"], agentId, (body) =>
-      handleConversationMessage(context, res, id, body, request.authorization),
-    );
-  }
-  if (sub === "stream") {
-    return route("resume", ["POST"], agentId, (body) =>
-      handleConversationStream(context, res, id, body, request.authorization),
-    );
-  }
-  if (sub === "cancel")
-    return route("cancel", ["POST"], agentId, (_, query) =>
-      handleConversationCancel(context, res, id, query),
-    );
-  return null;
 }
 
 function match(
