@@ -1,3 +1,4 @@
+import { LocalConversationTurns, type ConversationTurns } from "./core/conversation-turns.js";
 import type { Hono } from "hono";
 import { createApp } from "./app.js";
 import type { FanoutConfig } from "./config/index.js";
@@ -34,6 +35,8 @@ export interface ServiceOptions {
   store?: EventStore;
   /** How cancel requests reach the instance running a run; by default this process only. */
   control?: RunControl;
+  /** One writer per Letta conversation; by default within this process only. */
+  turns?: ConversationTurns;
 }
 
 /** A wired service: the Hono app plus the parts a server and a shutdown need. */
@@ -68,6 +71,7 @@ export function createService(options: ServiceOptions): Service {
   const control = options.control ?? localRunControl();
   const runs = new RunService({
     control,
+    turns: options.turns ?? new LocalConversationTurns(),
     source: options.source ?? createLettaAgentSource(client),
     store,
     maxActiveRuns: config.limits.max_active_runs,

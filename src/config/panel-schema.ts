@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AgentOptionsInput } from "../protocol/agent-options.js";
+import { AgentEntryOptionsInput, AgentOptionsInput } from "../protocol/agent-options.js";
 import { RunOptionsInput } from "../protocol/run-options.js";
 import { AgentId } from "../protocol/run-request.js";
 
@@ -22,8 +22,8 @@ export const PanelAgentById = z
       .max(200)
       .optional()
       .describe("Display name in run.started, the dashboard and the CLI."),
-    options: AgentOptionsInput.optional().describe(
-      "AgentOptions for this agent, over the panel's and config's defaults.",
+    options: AgentEntryOptionsInput.optional().describe(
+      "AgentOptions for this agent, over the panel's and config's defaults, and its conversation.",
     ),
   })
   .describe("An agent named by its Letta id.");

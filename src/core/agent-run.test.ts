@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { scriptedSource, type ScriptedOpen, type ScriptStep } from "../../test/helpers/scripted-source.js";
+import { scriptedSource, type ScriptStep } from "../../test/helpers/scripted-source.js";
 import { resolveAgentOptions, type AgentOptionsInput } from "../protocol/agent-options.js";
 import type { AgentEventDraft } from "../protocol/events.js";
 import { UpstreamFailure } from "./agent-source.js";
@@ -32,7 +32,7 @@ const answer = (text: string, runId = "run-1"): ScriptStep[] => [
 ];
 
 async function drive(
-  script: readonly ScriptedOpen[],
+  script: Parameters<typeof scriptedSource>[0],
   options: AgentOptionsInput = {},
   { stopAt, deadlineMs = 300_000 }: { stopAt?: number; deadlineMs?: number } = {},
 ) {
@@ -40,7 +40,9 @@ async function drive(
   const internal: { agentId: string; cause: unknown }[] = [];
   const context: AgentRunContext = {
     source: upstream.source,
+    runId: "fr-test",
     message: "hi",
+    admit: () => Promise.resolve(() => undefined),
     gate: new BackpressureGate(),
     upstream: { backgroundUnavailable: false },
     runDeadlineAt: Date.now() + deadlineMs,
@@ -51,7 +53,12 @@ async function drive(
   const events: AgentEventDraft[] = [];
   const stop = new AbortController();
   if (stopAt !== undefined) setTimeout(() => stop.abort(stopCancelled()), stopAt);
-  const spec = { agentId: AGENT, options: resolveAgentOptions(fast, options), queuedAt: Date.now() };
+  const spec = {
+    agentId: AGENT,
+    conversationId: "default",
+    options: resolveAgentOptions(fast, options),
+    queuedAt: Date.now(),
+  };
   const ended = runAgent(spec, context, stop.signal, (event) => events.push(event));
   await vi.runAllTimersAsync();
   const status = await ended;
@@ -248,5 +255,65 @@ describe("runAgent: refusals before the stream opens", () => {
       true,
       false,
     ]);
+  });
+});
+
+describe("runAgent: conversations and otids (API.md §4)", () => {
+  const busy = () =>
+    new UpstreamFailure(
+      "conversation_busy",
+      "Another request is talking to this Letta conversation (HTTP 409).",
+      {
+        retryable: true,
+      },
+    );
+
+  it("sends every resend of a message that Letta never accepted with the same otid, in its conversation", async () => {
+    const run = await drive([
+      { answer: "hangHeaders" },
+      { answer: "hangHeaders" },
+      { steps: answer("Once.") },
+    ]);
+    expect(run.completed).toMatchObject({ status: "completed", metrics: { attempts: 3 } });
+    const sends = run.upstream.requests.flatMap((request) => (request.mode === "send" ? [request] : []));
+    expect(sends).toHaveLength(3);
+    expect(new Set(sends.map((send) => send.otid)).size).toBe(1);
+    expect(sends[0]?.otid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(sends.map((send) => send.conversationId)).toEqual(["default", "default", "default"]);
+  });
+
+  it("gives a deliberate second send after Letta accepted (resend_after_accept) a new otid", async () => {
+    const run = await drive(
+      [{ steps: [{ text: "Half ", seq: 2 }, { drop: true }] }, { steps: answer("Whole.") }],
+      { background: false, retry: { resend_after_accept: true } },
+    );
+    expect(run.completed).toMatchObject({ status: "completed" });
+    const sends = run.upstream.requests.flatMap((request) => (request.mode === "send" ? [request] : []));
+    expect(sends).toHaveLength(2);
+    expect(sends[0]?.otid).not.toBe(sends[1]?.otid);
+  });
+
+  it("waits out a busy conversation (409) past retry.max_attempts, as agent.retry conversation_busy", async () => {
+    const run = await drive([
+      { answer: { refuse: busy() } },
+      { answer: { refuse: busy() } },
+      { answer: { refuse: busy() } },
+      { answer: { refuse: busy() } },
+      { steps: answer("Finally.") },
+    ]);
+    expect(run.completed).toMatchObject({ status: "completed", metrics: { attempts: 5 } });
+    expect(run.text).toBe("Finally.");
+    expect(run.retries.map((retry) => `${retry.reason}/${retry.mode}`)).toEqual([
+      "conversation_busy/resend",
+      "conversation_busy/resend",
+      "conversation_busy/resend",
+      "conversation_busy/resend",
+    ]);
+  });
+
+  it("ends timed_out, not failed, when the conversation stays busy until the deadline", async () => {
+    const run = await drive(() => ({ answer: { refuse: busy() } }), {}, { deadlineMs: 2_000 });
+    expect(run.completed).toMatchObject({ status: "timed_out", error: { code: "deadline_exceeded" } });
+    expect(run.upstream.requests.length).toBeGreaterThan(3);
   });
 });

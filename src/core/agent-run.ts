@@ -2,6 +2,8 @@ import type { AgentOptions } from "../protocol/agent-options.js";
 import type { AgentEndStatus, AgentEventDraft } from "../protocol/events.js";
 import type { MessageInput } from "../protocol/run-request.js";
 import { abortableSleep } from "./abortable-sleep.js";
+import { backoffDelay } from "./backoff.js";
+import { messageOtid } from "./message-otid.js";
 import { AgentMetricsTracker } from "./agent-metrics-tracker.js";
 import type { AgentSource, OpenRequest } from "./agent-source.js";
 import { stopOf, stopTimedOut } from "./agent-stop.js";
@@ -15,7 +17,20 @@ import { readAttempt, type AttemptState } from "./read-attempt.js";
 /** What the run shares with each of its agents. */
 export interface AgentRunContext {
   source: AgentSource;
+  /** The run's id: the messages' `otid`s derive from it. */
+  runId: string;
   message: MessageInput;
+  /**
+   * Lets the agent start: waits for its conversation's turn (saying so with `queued`, reason
+   * `conversation_busy`), then for a concurrency slot of the run. Resolves with what gives both
+   * back; rejects with `signal.reason` when `signal` aborts first.
+   */
+  admit: (
+    agentId: string,
+    conversationId: string,
+    signal: AbortSignal,
+    queued: (position: number) => void,
+  ) => Promise<() => void>;
   gate: BackpressureGate;
   /** Run-wide memory: once Letta answered 503 to a background request, the run stays foreground. */
   upstream: { backgroundUnavailable: boolean };
@@ -37,11 +52,15 @@ export interface AgentRunContext {
 
 export interface AgentRunSpec {
   agentId: string;
+  /** `default` (the agent's own conversation) or a `conv-…` id, already created. */
+  conversationId: string;
   options: AgentOptions;
   /** Epoch ms when the agent entered the run (for `queued_ms`). */
   queuedAt: number;
   /** Set when this instance takes the agent over from one that stopped: how far that one got. */
   resume?: AgentProgress;
+  /** Set when the agent cannot start at all (its new conversation could not be created). */
+  unavailable?: Failure;
 }
 
 /** Bound on waiting for Letta's cancel endpoint before the agent reports `cancelled`. */
@@ -62,7 +81,6 @@ export async function runAgent(
   const { agentId, options } = spec;
   const metrics = new AgentMetricsTracker(spec.queuedAt, context.now);
   const sink = new AgentOutputSink(agentId, options, context.gate, metrics, emit, context.now);
-  metrics.start();
 
   const ownDeadline = new AbortController();
   const deadlineAt = Math.min(
@@ -85,6 +103,11 @@ export async function runAgent(
     options.background === true || (options.background === "auto" && !context.upstream.backgroundUnavailable);
   let failure: Failure | undefined;
   let attempt = 1;
+  /** Retries because Letta said the conversation was busy: waited out, not counted as attempts. */
+  let busyWaits = 0;
+  /** Second sends of a message Letta accepted (`resend_after_accept`): each needs a new otid. */
+  let generation = 0;
+  let release: (() => void) | undefined;
   const progressed = () =>
     context.onProgress?.(agentId, {
       attempt,
@@ -112,8 +135,19 @@ export async function runAgent(
     }
   }
 
+  if (spec.unavailable) failure = spec.unavailable;
+  else
+    try {
+      release = await context.admit(agentId, spec.conversationId, signal, (position) =>
+        sink.event({ type: "agent.queued", agent_id: agentId, position, reason: "conversation_busy" }),
+      );
+    } catch {
+      // Aborted while waiting: the stop's reason decides how the agent ends, below.
+    }
+  metrics.start();
+
   try {
-    while (failure === undefined) {
+    while (failure === undefined && release !== undefined) {
       if (signal.aborted) break;
       const request: OpenRequest =
         state.accepted && state.lettaRunId !== undefined
@@ -121,7 +155,9 @@ export async function runAgent(
           : {
               mode: "send",
               agentId,
+              conversationId: spec.conversationId,
               message: context.message,
+              otid: messageOtid(context.runId, agentId, generation),
               streamTokens: options.stream_tokens,
               background,
             };
@@ -129,6 +165,7 @@ export async function runAgent(
       metrics.request();
       try {
         await readAttempt(context.source, request, options, state, sink, signal, attempt, progressed);
+        release();
         return await finish(sink, metrics, state.stopReason);
       } catch (error) {
         // The signal may have aborted during the await above; TS narrowing cannot see that.
@@ -147,11 +184,37 @@ export async function runAgent(
           background = false;
           continue;
         }
-        const retry = planRetry(classified, attempt, options, state, background, deadlineAt, context);
+        if (classified.code === "conversation_busy" && !state.accepted) {
+          // API.md §4: someone else is talking to the conversation; wait it out until the deadline.
+          busyWaits += 1;
+          attempt += 1;
+          const delayMs = classified.retryAfterMs ?? backoffDelay(busyWaits, options.retry, context.random);
+          progressed();
+          sink.event({
+            type: "agent.retry",
+            agent_id: agentId,
+            attempt,
+            delay_ms: delayMs,
+            reason: classified.code,
+            mode: "resend",
+          });
+          await abortableSleep(delayMs, signal);
+          continue;
+        }
+        const retry = planRetry(
+          classified,
+          attempt - busyWaits,
+          options,
+          state,
+          background,
+          deadlineAt,
+          context,
+        );
         if (retry.kind === "fail") {
           failure = retry.failure;
           break;
         }
+        if (retry.mode === "resend" && state.accepted) generation += 1;
         if (retry.mode === "resend") {
           state.accepted = false;
           state.lettaRunId = undefined;
@@ -179,8 +242,11 @@ export async function runAgent(
     const why = stopOf(signal);
     if (state.accepted && why.handedOver !== true)
       await cancelUpstream(context.source, agentId, state.lettaRunId);
+    // A run handed over keeps its turn: the instance that continues it holds the conversation now.
+    if (why.handedOver !== true) release?.();
     return end(sink, metrics, why.status, { code: why.code, message: why.message });
   }
+  release?.();
   let final = failure;
   if (final === undefined) {
     // Unreachable by design: every way out of the loop above sets `failure` or aborted `signal`.

@@ -35,7 +35,11 @@ export type OpenRequest =
   | {
       mode: "send";
       agentId: string;
+      /** `default` (the agent's own conversation) or a `conv-…` id. */
+      conversationId: string;
       message: MessageInput;
+      /** The message's `otid`: the same on every resend of it (see `messageOtid`). */
+      otid: string;
       streamTokens: boolean;
       background: boolean;
     }
@@ -49,6 +53,8 @@ export type OpenRequest =
  */
 export interface AgentSource {
   open(request: OpenRequest, signal: AbortSignal): Promise<AsyncIterator<UpstreamItem>>;
+  /** Creates a fresh Letta conversation on the agent (run option `conversation: "new"`); its id. */
+  createConversation(agentId: string, signal: AbortSignal): Promise<string>;
   /** Asks Letta to stop an agent's run; never throws (best effort). */
   cancel(agentId: string, lettaRunId: string | undefined): Promise<void>;
 }
@@ -63,7 +69,8 @@ export class UpstreamFailure extends Error {
       | "upstream_unavailable"
       | "upstream_rate_limited"
       | "upstream_error"
-      | "upstream_disconnected",
+      | "upstream_disconnected"
+      | "conversation_busy",
     message: string,
     readonly facts: {
       /** May this be retried at all (408/429/5xx/connection errors/drops)? */

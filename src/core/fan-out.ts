@@ -1,5 +1,5 @@
-import pLimit from "p-limit";
-import { merge, Observable } from "rxjs";
+import pLimit, { type LimitFunction } from "p-limit";
+import { merge, Observable, Subscription } from "rxjs";
 import type { AgentOptions } from "../protocol/agent-options.js";
 import type { AgentEndStatus, AgentEventDraft, EventDraft } from "../protocol/events.js";
 import type { MessageInput } from "../protocol/run-request.js";
@@ -9,13 +9,24 @@ import type { AgentSource } from "./agent-source.js";
 import type { AgentProgress } from "./agent-progress.js";
 import { stopCancelled, stopFailed, stopHandedOver, stopTimedOut } from "./agent-stop.js";
 import { BackpressureGate } from "./backpressure-gate.js";
+import type { Failure } from "./classify-failure.js";
+import type { ConversationTurns } from "./conversation-turns.js";
+import { resolveConversations, type RunConversations } from "./new-conversations.js";
 import { RunOutcome } from "./run-outcome.js";
 
 /** Everything a run needs, resolved: which agents, with which options. */
 export interface RunPlan {
   message: MessageInput;
-  agents: { agentId: string; label?: string; options: AgentOptions }[];
+  /**
+   * `conversation`: the Letta conversation the agent answers in: `default` (the agent's own),
+   * `new` (created when the run starts) or a `conv-…` id.
+   */
+  agents: { agentId: string; label?: string; conversation: string; options: AgentOptions }[];
   options: RunOptions;
+  /** The panel the run was asked of. */
+  panel?: string;
+  /** A follow-up's parent run. */
+  parentRunId?: string;
   /** What `run.started.options` shows: the effective run options after all merging. */
   effectiveOptions: Record<string, unknown>;
 }
@@ -31,10 +42,16 @@ export interface RunContinuation {
   progress: Record<string, AgentProgress>;
   /** Events already in the log (the run's `metrics.events` counts them too). */
   events: number;
+  /** Each agent's conversation as `run.started` named it (conversations made for the run). */
+  conversations: Record<string, string>;
 }
 
 export interface FanOutDeps {
+  /** The run's id (the messages' `otid`s derive from it, and conversation turns are held by it). */
+  runId: string;
   source: AgentSource;
+  /** One writer per conversation, across runs (see ConversationTurns). */
+  turns: ConversationTurns;
   now?: () => number;
   random?: () => number;
   /** Hears of every agent that ends with code `internal`, with its cause (see `runAgent`). */
@@ -92,9 +109,25 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
 
   const events = new Observable<EventDraft>((subscriber) => {
     const startedAt = continuation?.startedAt ?? now();
+    const concurrency = plan.options.max_concurrency;
+    const limit = pLimit(concurrency);
     const context: AgentRunContext = {
       source: deps.source,
+      runId: deps.runId,
       message: plan.message,
+      admit: async (agentId, conversationId, signal, queued) => {
+        const giveTurnBack = await deps.turns.take({ agentId, conversationId }, deps.runId, signal, queued);
+        try {
+          const giveSlotBack = await takeSlot(limit, signal);
+          return () => {
+            giveSlotBack();
+            giveTurnBack();
+          };
+        } catch (error) {
+          giveTurnBack();
+          throw error;
+        }
+      },
       gate,
       upstream: { backgroundUnavailable: false },
       runDeadlineAt: startedAt + plan.options.deadline_ms,
@@ -114,16 +147,8 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
       Math.max(0, context.runDeadlineAt - now()),
     );
 
-    if (!continuation) {
-      subscriber.next({
-        type: "run.started",
-        agents: plan.agents.map(({ agentId, label }) => ({ agent_id: agentId, ...(label ? { label } : {}) })),
-        options: plan.effectiveOptions,
-      });
-    }
-
-    const concurrency = plan.options.max_concurrency;
-    const limit = pLimit(concurrency);
+    let conversations: Record<string, string> = continuation?.conversations ?? {};
+    let unavailable: Record<string, Failure> = {};
     const agentStreams = running.map((agent, index) => {
       const stop = stops.get(agent.agentId) ?? new AbortController();
       return new Observable<AgentEventDraft>((agentSubscriber) => {
@@ -132,16 +157,19 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
             type: "agent.queued",
             agent_id: agent.agentId,
             position: index - concurrency + 1,
+            reason: "concurrency",
           });
         }
         const resume = continuation?.progress[agent.agentId];
         const spec = {
           agentId: agent.agentId,
+          conversationId: conversations[agent.agentId] ?? agent.conversation,
           options: agent.options,
           queuedAt: startedAt,
           ...(resume ? { resume } : {}),
+          ...(unavailable[agent.agentId] ? { unavailable: unavailable[agent.agentId] } : {}),
         };
-        void limit(() => runAgent(spec, context, stop.signal, (event) => agentSubscriber.next(event))).then(
+        void runAgent(spec, context, stop.signal, (event) => agentSubscriber.next(event)).then(
           () => agentSubscriber.complete(),
           (error: unknown) => agentSubscriber.error(error),
         );
@@ -150,30 +178,63 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
     });
 
     const firstK = plan.options.complete_when === "all" ? undefined : plan.options.complete_when.first;
-    const subscription = merge(...agentStreams).subscribe({
-      next: (event) => {
-        outcome.observe(event, now() - startedAt);
-        subscriber.next(event);
-        if (event.type === "agent.completed" && firstK !== undefined && outcome.completedCount() === firstK) {
-          outcome.end("completed");
-          stopAgents(
-            outcome.unfinished(),
-            stopCancelled(`complete_when.first: ${firstK} agents already completed.`),
-          );
-        }
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => {
-        clearTimeout(deadline);
-        subscriber.next({
-          type: "run.completed",
-          status: outcome.status(),
-          agents: outcome.statuses() as Record<string, AgentEndStatus>,
-          metrics: outcome.metrics(now() - startedAt),
-        });
-        subscriber.complete();
-      },
-    });
+    const subscription = new Subscription();
+    const startAgents = () =>
+      merge(...agentStreams).subscribe({
+        next: (event) => {
+          outcome.observe(event, now() - startedAt);
+          subscriber.next(event);
+          if (
+            event.type === "agent.completed" &&
+            firstK !== undefined &&
+            outcome.completedCount() === firstK
+          ) {
+            outcome.end("completed");
+            stopAgents(
+              outcome.unfinished(),
+              stopCancelled(`complete_when.first: ${firstK} agents already completed.`),
+            );
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => {
+          clearTimeout(deadline);
+          subscriber.next({
+            type: "run.completed",
+            status: outcome.status(),
+            agents: outcome.statuses() as Record<string, AgentEndStatus>,
+            metrics: outcome.metrics(now() - startedAt),
+          });
+          subscriber.complete();
+        },
+      });
+    const begin = (resolved: RunConversations) => {
+      conversations = resolved.ids;
+      unavailable = resolved.failed;
+      subscriber.next({
+        type: "run.started",
+        agents: plan.agents.map(({ agentId, label }) => ({
+          agent_id: agentId,
+          ...(label ? { label } : {}),
+          ...(resolved.ids[agentId] === undefined ? {} : { conversation_id: resolved.ids[agentId] }),
+        })),
+        options: plan.effectiveOptions,
+        ...(plan.panel === undefined ? {} : { panel: plan.panel }),
+        ...(plan.parentRunId === undefined ? {} : { parent_run_id: plan.parentRunId }),
+      });
+      subscription.add(startAgents());
+    };
+    if (continuation) subscription.add(startAgents());
+    else if (!plan.agents.some((agent) => agent.conversation === "new")) {
+      begin({ ids: Object.fromEntries(plan.agents.map((a) => [a.agentId, a.conversation])), failed: {} });
+    } else {
+      let torn = false;
+      subscription.add(() => (torn = true));
+      const stopSignal = (agentId: string) => stops.get(agentId)?.signal ?? AbortSignal.abort();
+      void resolveConversations(plan, deps.source, stopSignal, context.random).then((resolved) => {
+        if (!torn) begin(resolved);
+      });
+    }
     return () => {
       clearTimeout(deadline);
       subscription.unsubscribe();
@@ -183,4 +244,35 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
   const handOver = () => stopAgents(stops.keys(), stopHandedOver());
   const fail = (message: string) => stopAgents(stops.keys(), stopFailed(message));
   return { events, gate, cancel, handOver, fail };
+}
+
+/**
+ * A concurrency slot of the run (`max_concurrency`, in order of asking): resolves with what gives
+ * it back; rejects with `signal.reason` if `signal` aborts before the slot comes, and a slot that
+ * comes after that is given back at once.
+ */
+function takeSlot(limit: LimitFunction, signal: AbortSignal): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const onAbort = () => {
+      settled = true;
+      reject(signal.reason as Error);
+    };
+    if (signal.aborted) {
+      onAbort();
+      return;
+    }
+    signal.addEventListener("abort", onAbort, { once: true });
+    void limit(
+      () =>
+        new Promise<void>((giveBack) => {
+          signal.removeEventListener("abort", onAbort);
+          if (settled) giveBack();
+          else {
+            settled = true;
+            resolve(giveBack);
+          }
+        }),
+    );
+  });
 }

@@ -3,6 +3,7 @@ import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import { notFound, validationError } from "../errors.js";
 import { CancelRequest } from "../protocol/run-request.js";
 import { zodDetails } from "../protocol/zod-details.js";
+import { planFollowUp } from "../runs/plan-follow-up.js";
 import { planRun, type PlannedRun } from "../runs/plan-run.js";
 import type { ActiveRun } from "../runs/run-service.js";
 import type { StoredEvent } from "../store/event-store.js";
@@ -21,10 +22,16 @@ const PERSIST_WAIT_MS = 5_000;
 export function runRoutes(deps: AppDeps): Hono {
   const app = new Hono();
 
-  app.post("/runs", (c) => createRun(c, undefined));
-  app.post("/panels/:name/runs", (c) => createRun(c, c.req.param("name")));
+  const plan = (panel: string | undefined) => (c: Context, body: unknown) =>
+    planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
+  app.post("/runs", (c) => createRun(c, plan(undefined)));
+  app.post("/panels/:name/runs", (c) => createRun(c, plan(c.req.param("name"))));
+  app.post("/runs/:id/follow-ups", (c) =>
+    createRun(c, (_, body) => planFollowUp(c.req.param("id"), body, deps.store)),
+  );
 
-  async function createRun(c: Context, panel: string | undefined) {
+  /** Starts a run (a new one or a follow-up) and answers as API.md §1 says, by `Accept`. */
+  async function createRun(c: Context, planner: (c: Context, body: unknown) => Promise<PlannedRun>) {
     // Refused before the body is read; only a run that starts spends the budget (README).
     const slot = deps.runLimiter.reserve(clientKey(c));
     const wantsStream = (c.req.header("accept") ?? "").includes("text/event-stream");
@@ -32,7 +39,7 @@ export function runRoutes(deps: AppDeps): Hono {
     let active: ActiveRun;
     try {
       const body = await readJsonBody(c, deps.config.limits.max_body_bytes);
-      planned = await planRun(body, panel, deps.config, deps.resolveTags, c.req.raw.signal);
+      planned = await planner(c, body);
       if (wantsStream) deps.hub.ensureRoom();
       active = deps.runs.start(planned, { paced: wantsStream });
       slot.commit();

@@ -84,6 +84,32 @@ export const AgentOptionsInput = z.strictObject({
 });
 export type AgentOptionsInput = z.infer<typeof AgentOptionsInput>;
 
+/** Letta's conversation id format, `conv-<uuid4>` (letta-wire §1.6). */
+export const CONVERSATION_ID_PATTERN =
+  /^conv-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** One agent's conversation: the run's choice for it, or a Letta conversation of that agent. */
+export const AgentConversation = z.union([
+  z.enum(["agent", "new"]),
+  z
+    .string()
+    .regex(
+      CONVERSATION_ID_PATTERN,
+      'must be "agent", "new" or a Letta conversation id: conv-<uuid4>, e.g. conv-123e4567-e89b-42d3-8456-426614174000',
+    ),
+]);
+
+/**
+ * Options for one named agent (`agents[id]` of a request, an agent of a panel): AgentOptions plus
+ * the conversation it answers in, which only makes sense per agent.
+ */
+export const AgentEntryOptionsInput = AgentOptionsInput.extend({
+  conversation: AgentConversation.optional().describe(
+    'This agent\'s Letta conversation: "agent", "new", or one of its conversations (conv-<uuid4>); over the run\'s `conversation`.',
+  ),
+});
+export type AgentEntryOptionsInput = z.infer<typeof AgentEntryOptionsInput>;
+
 /** AgentOptions with every field resolved. */
 export type AgentOptions = typeof DEFAULT_AGENT_OPTIONS;
 

@@ -20,6 +20,8 @@ export const AGENT_ERROR_CODES = [
   "backpressure_overflow",
   "cancelled",
   "internal",
+  /** Only an `agent.retry` reason: Letta's conversation was busy (HTTP 409), waited out. */
+  "conversation_busy",
 ] as const;
 export type AgentErrorCode = (typeof AGENT_ERROR_CODES)[number];
 
@@ -50,13 +52,26 @@ const agentBase = { ...base, agent_id: z.string() };
 export const RunStartedEvent = z.object({
   type: z.literal("run.started"),
   ...base,
-  agents: z.array(z.object({ agent_id: z.string(), label: z.string().optional() })),
+  agents: z.array(
+    z.object({
+      agent_id: z.string(),
+      label: z.string().optional(),
+      /** The Letta conversation the agent answers in: `default` (the agent's own) or `conv-…`. */
+      conversation_id: z.string().optional(),
+    }),
+  ),
   options: z.record(z.string(), z.unknown()),
+  /** The panel the run was asked of, if any. */
+  panel: z.string().optional(),
+  /** Set on a follow-up (`POST /v1/runs/{id}/follow-ups`): the run it follows. */
+  parent_run_id: z.string().optional(),
 });
 export const AgentQueuedEvent = z.object({
   type: z.literal("agent.queued"),
   ...agentBase,
   position: z.int(),
+  /** What it waits for: a concurrency slot of the run, or its conversation (another run has it). */
+  reason: z.enum(["concurrency", "conversation_busy"]).optional(),
 });
 export const AgentStartedEvent = z.object({
   type: z.literal("agent.started"),

@@ -7,7 +7,14 @@ export const DEFAULT_RUN_OPTIONS = {
   deadline_ms: 300_000,
   complete_when: "all" as CompleteWhen,
   on_disconnect: "cancel" as "cancel" | "continue",
+  conversation: "agent" as RunConversation,
 };
+
+/**
+ * Which Letta conversation the agents of a run answer in (API.md §1): `"agent"`, each agent's
+ * default conversation; `"new"`, a fresh conversation per agent, created for this run.
+ */
+export type RunConversation = "agent" | "new";
 
 export type CompleteWhen = "all" | { first: number };
 
@@ -17,6 +24,15 @@ export const RunOptionsInput = z.strictObject({
   deadline_ms: z.int().min(1).max(86_400_000).optional(),
   complete_when: z.union([z.literal("all"), z.strictObject({ first: z.int().min(1) })]).optional(),
   on_disconnect: z.enum(["cancel", "continue"]).optional(),
+  conversation: z
+    .enum(["agent", "new"], {
+      error:
+        'must be "agent" or "new"; a conv-… id belongs to one agent: give it as agents.<agent_id>.conversation',
+    })
+    .optional()
+    .describe(
+      'Which Letta conversation each agent answers in: "agent" (its default one) or "new" (a fresh one per agent for this run).',
+    ),
   agent_defaults: AgentOptionsInput.optional(),
 });
 export type RunOptionsInput = z.infer<typeof RunOptionsInput>;

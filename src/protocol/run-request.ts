@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { AgentOptionsInput } from "./agent-options.js";
+import { AgentEntryOptionsInput } from "./agent-options.js";
 import { RunOptionsInput } from "./run-options.js";
 
 /** Letta's agent id format, `agent-<uuid4>` (letta-wire §1.1). */
@@ -36,7 +36,7 @@ export const RunRequest = z
       .optional(),
     panel: z.string().min(1).optional(),
     options: RunOptionsInput.optional(),
-    agents: z.record(AgentId, AgentOptionsInput).optional(),
+    agents: z.record(AgentId, AgentEntryOptionsInput).optional(),
   })
   .check((ctx) => {
     const { agent_ids, panel } = ctx.value;
@@ -55,9 +55,19 @@ export type RunRequest = z.infer<typeof RunRequest>;
 export const PanelRunRequest = z.strictObject({
   message: MessageInput,
   options: RunOptionsInput.optional(),
-  agents: z.record(AgentId, AgentOptionsInput).optional(),
+  agents: z.record(AgentId, AgentEntryOptionsInput).optional(),
 });
 export type PanelRunRequest = z.infer<typeof PanelRunRequest>;
+
+/**
+ * `POST /v1/runs/{id}/follow-ups` (API.md §2): a new message to the same agents in the same
+ * conversations as that run; `options` layer over the parent run's effective options.
+ */
+export const FollowUpRequest = z.strictObject({
+  message: MessageInput,
+  options: RunOptionsInput.omit({ conversation: true }).optional(),
+});
+export type FollowUpRequest = z.infer<typeof FollowUpRequest>;
 
 /** `POST /v1/runs/{id}/cancel` body. */
 export const CancelRequest = z.strictObject({ agent_ids: z.array(AgentId).min(1).optional() });

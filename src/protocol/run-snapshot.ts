@@ -3,6 +3,8 @@ import type { AgentMetrics, EventDraft, FanoutEvent, RunMetrics } from "./events
 /** One agent in `GET /v1/runs/{id}` (API.md §3), built from the run's events. */
 export interface AgentSnapshot {
   label?: string;
+  /** The Letta conversation it answers in (`default` or `conv-…`). */
+  conversation_id?: string;
   status: "pending" | "queued" | "running" | "retrying" | "completed" | "failed" | "cancelled" | "timed_out";
   attempts: number;
   text: string;
@@ -20,6 +22,12 @@ export interface RunSnapshot {
   created_at: string;
   completed_at?: string;
   options: Record<string, unknown>;
+  /** The panel the run was asked of, if any. */
+  panel?: string;
+  /** Set on a follow-up: the run it follows. */
+  parent_run_id?: string;
+  /** The follow-ups of this run, oldest first (the store adds them; not folded from events). */
+  follow_ups?: string[];
   agents: Record<string, AgentSnapshot>;
   metrics: RunMetrics | null;
   /** The last event folded in: a reader can resume from here without a gap. */
@@ -52,9 +60,12 @@ export function foldEvent(snapshot: RunSnapshot, event: EventDraft, seq: number,
   snapshot.last_seq = seq;
   if (event.type === "run.started") {
     snapshot.options = event.options;
-    for (const { agent_id, label } of event.agents) {
+    if (event.panel !== undefined) snapshot.panel = event.panel;
+    if (event.parent_run_id !== undefined) snapshot.parent_run_id = event.parent_run_id;
+    for (const { agent_id, label, conversation_id } of event.agents) {
       snapshot.agents[agent_id] = {
         ...(label === undefined ? {} : { label }),
+        ...(conversation_id === undefined ? {} : { conversation_id }),
         status: "pending",
         attempts: 0,
         text: "",

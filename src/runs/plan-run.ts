@@ -1,7 +1,7 @@
 import type { FanoutConfig } from "../config/index.js";
 import type { RunPlan } from "../core/fan-out.js";
 import { AppError, validationError, type ErrorDetail } from "../errors.js";
-import { resolveAgentOptions, type AgentOptionsInput } from "../protocol/agent-options.js";
+import { resolveAgentOptions, type AgentEntryOptionsInput } from "../protocol/agent-options.js";
 import { resolveRunOptions } from "../protocol/run-options.js";
 import { PanelRunRequest, RunRequest } from "../protocol/run-request.js";
 import { zodDetails } from "../protocol/zod-details.js";
@@ -45,7 +45,7 @@ export async function planRun(
     throw validationError([{ path: "panel", message: `no panel named "${panelName}" (panels: ${known})` }]);
   }
 
-  const agents: { agentId: string; label?: string; layer?: AgentOptionsInput }[] = [];
+  const agents: { agentId: string; label?: string; layer?: AgentEntryOptionsInput }[] = [];
   if (panel) {
     for (const entry of panel.agents) {
       if ("id" in entry) {
@@ -97,22 +97,34 @@ export async function planRun(
     panel: panelName ?? null,
     plan: {
       message: request.message,
+      ...(panelName === undefined ? {} : { panel: panelName }),
       options,
       effectiveOptions: { ...options, agent_defaults: resolveAgentOptions(...defaultLayers) },
-      agents: agents.map(({ agentId, label: name, layer: panelLayer }) => ({
-        agentId,
-        ...(name === undefined ? {} : { label: name }),
-        options: resolveAgentOptions(
-          defaultLayers[0],
-          defaultLayers[1],
-          panelLayer,
-          defaultLayers[2],
-          request.agents === undefined ? undefined : ownValue(request.agents, agentId),
-        ),
-      })),
+      agents: agents.map(({ agentId, label: name, layer: panelLayer }) => {
+        const own = request.agents === undefined ? undefined : ownValue(request.agents, agentId);
+        const { conversation: panelConversation, ...panelOptions } = panelLayer ?? {};
+        const { conversation: ownConversation, ...ownOptions } = own ?? {};
+        return {
+          agentId,
+          ...(name === undefined ? {} : { label: name }),
+          conversation: conversationOf(ownConversation ?? panelConversation ?? options.conversation),
+          options: resolveAgentOptions(
+            defaultLayers[0],
+            defaultLayers[1],
+            panelOptions,
+            defaultLayers[2],
+            ownOptions,
+          ),
+        };
+      }),
     },
   };
 }
 
+/** The plan's conversation of an agent: Letta's name for the agent's own one is `default`. */
+export function conversationOf(choice: string): string {
+  return choice === "agent" ? "default" : choice;
+}
+
 const label = (value: string | undefined) => (value === undefined ? {} : { label: value });
-const layer = (value: AgentOptionsInput | undefined) => (value === undefined ? {} : { layer: value });
+const layer = (value: AgentEntryOptionsInput | undefined) => (value === undefined ? {} : { layer: value });

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Subscription } from "rxjs";
 import type { AgentSource } from "../core/agent-source.js";
 import type { AgentProgress } from "../core/agent-progress.js";
+import type { ConversationTurns } from "../core/conversation-turns.js";
 import { fanOut, type FanOut, type RunContinuation, type RunPlan } from "../core/fan-out.js";
 import { overloaded } from "../errors.js";
 import type { EventDraft } from "../protocol/events.js";
@@ -20,6 +21,8 @@ export interface ActiveRun {
 
 export interface RunServiceOptions {
   source: AgentSource;
+  /** One writer per Letta conversation across runs (and instances, with Redis). */
+  turns: ConversationTurns;
   store: EventStore;
   maxActiveRuns: number;
   now?: () => number;
@@ -70,7 +73,13 @@ export class RunService {
     }
     const runId = `fr-${randomUUID()}`;
     const createdAt = (this.options.now ?? Date.now)();
-    this.options.store.createRun({ runId, panel: planned.panel, createdAt, plan: planned.plan });
+    this.options.store.createRun({
+      runId,
+      panel: planned.panel,
+      createdAt,
+      plan: planned.plan,
+      ...(planned.plan.parentRunId === undefined ? {} : { parentRunId: planned.plan.parentRunId }),
+    });
     return this.execute(runId, planned.plan, paced, undefined);
   }
 
@@ -91,6 +100,11 @@ export class RunService {
       ended: taken.ended,
       progress: taken.progress as Record<string, AgentProgress>,
       events: taken.lastSeq,
+      conversations: Object.fromEntries(
+        Object.entries(taken.snapshot.agents).flatMap(([agentId, agent]) =>
+          agent.conversation_id === undefined ? [] : [[agentId, agent.conversation_id]],
+        ),
+      ),
     });
   }
 
@@ -130,7 +144,9 @@ export class RunService {
   ): ActiveRun {
     const { store } = this.options;
     const run = fanOut(plan, {
+      runId,
       source: this.options.source,
+      turns: this.options.turns,
       onInternalError: (agentId, cause) =>
         this.options.log?.(`run ${runId} agent ${agentId} ended with code internal`, cause),
       onProgress: (agentId, progress) => store.progress(runId, agentId, progress),

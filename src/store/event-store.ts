@@ -22,6 +22,8 @@ export interface RunMeta {
   createdAt: number;
   /** What another instance needs to continue the run (a shared store keeps it while it runs). */
   plan?: unknown;
+  /** A follow-up's parent: the store lists the follow-up in the parent's snapshot (`follow_ups`). */
+  parentRunId?: string;
 }
 
 /** A slice of a log: the events after a cursor, and whether the log has ended with them. */

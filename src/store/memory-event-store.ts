@@ -65,6 +65,8 @@ export class MemoryEventStore implements EventStore {
   }
 
   createRun(meta: RunMeta): void {
+    const parent = meta.parentRunId === undefined ? undefined : this.runs.get(meta.parentRunId);
+    if (parent) (parent.snapshot.follow_ups ??= []).push(meta.runId);
     this.runs.set(meta.runId, {
       meta,
       runIdJson: JSON.stringify(meta.runId),

@@ -53,6 +53,8 @@ export interface ScriptedSource {
   aborts: number;
   /** Every call of Letta's cancel endpoint. */
   cancels: { agentId: string; lettaRunId: string | undefined }[];
+  /** Every conversation created, in order (`conv-…` ids numbered from 1). */
+  conversations: { agentId: string; conversationId: string }[];
 }
 
 /** What the SDK rejects with when a request's signal aborts before headers: a foreign error. */
@@ -75,7 +77,14 @@ export function scriptedSource(
     requests: [],
     aborts: 0,
     cancels: [],
+    conversations: [],
     source: {
+      createConversation(agentId) {
+        const n = String(seen.conversations.length + 1).padStart(12, "0");
+        const conversationId = `conv-00000000-0000-4000-8000-${n}`;
+        seen.conversations.push({ agentId, conversationId });
+        return Promise.resolve(conversationId);
+      },
       async open(request, signal) {
         seen.requests.push(request);
         const n = (opens.get(request.agentId) ?? 0) + 1;

@@ -120,7 +120,14 @@ describe("POST /v1/runs streaming", () => {
     for (const id of [agentId(1), agentId(2)]) {
       const requests = harness.sim.record.requests(id).filter((request) => request.kind === "message");
       expect(requests).toHaveLength(1);
-      expect(requests[0]?.body).toMatchObject({ input: "count", streaming: true, stream_tokens: true });
+      // Through the conversation endpoint (the agent's own conversation), with an otid (API.md §4).
+      expect(requests[0]?.path).toBe("/v1/conversations/default/messages");
+      expect(requests[0]?.body).toMatchObject({
+        agent_id: id,
+        messages: [{ role: "user", content: "count", otid: expect.stringMatching(/^[0-9a-f-]{36}$/) }],
+        streaming: true,
+        stream_tokens: true,
+      });
     }
   });
 });

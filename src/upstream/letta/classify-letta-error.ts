@@ -40,6 +40,13 @@ export function openFailure(
       cause: error,
     });
   }
+  if (status === 409 && isConversationBusy(error.error)) {
+    return new UpstreamFailure(
+      "conversation_busy",
+      `Another request is talking to this Letta conversation (HTTP 409)${detail}.`,
+      { retryable: true, ...facts },
+    );
+  }
   if (status === 429) {
     return new UpstreamFailure("upstream_rate_limited", `Letta is rate limiting (HTTP 429)${detail}.`, {
       retryable: true,
@@ -96,6 +103,17 @@ export function streamFailure(error: unknown, signal: AbortSignal): unknown {
     retryable: true,
     cause: error,
   });
+}
+
+/**
+ * Letta's 409 for a conversation in use (`ConversationBusyError`, letta-wire §1.6): its detail
+ * reads "CONFLICT: Cannot send a new message: Another request … is currently being processed for
+ * this conversation…". Other 409s (a pending approval, nothing to cancel) are not waited out.
+ */
+function isConversationBusy(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const detail = (body as Record<string, unknown>).detail;
+  return typeof detail === "string" && /Cannot send a new message: Another request/.test(detail);
 }
 
 /** Letta's explanation from an error body (`detail`, or `error.message`), kept short. */

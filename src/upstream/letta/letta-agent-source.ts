@@ -4,9 +4,11 @@ import { openFailure, streamFailure } from "./classify-letta-error.js";
 import { mapLettaMessage, newMappingState } from "./map-letta-message.js";
 
 /**
- * The core's `AgentSource` over the official Letta SDK. Sends with
- * `agents.messages.create({ streaming: true })` (letta-wire §1.1) and resumes with
- * `runs.messages.stream(runId, { starting_after })` (§1.3). The client must be built with
+ * The core's `AgentSource` over the official Letta SDK. Sends through Letta's conversation
+ * endpoint, `conversations.messages.create` (letta-wire §1.6: `default` + `agent_id` for the
+ * agent's own conversation), with the message's `otid`, so that Letta takes its per-conversation
+ * lock and can attach a resend to the run it already started (§1.3); resumes with
+ * `runs.messages.stream(runId, { starting_after })`. The client must be built with
  * `maxRetries: 0`: retries are the core's business, and the SDK's own would re-send a message.
  */
 export function createLettaAgentSource(client: Letta): AgentSource {
@@ -17,10 +19,11 @@ export function createLettaAgentSource(client: Letta): AgentSource {
       try {
         stream =
           request.mode === "send"
-            ? await client.agents.messages.create(
-                request.agentId,
+            ? await client.conversations.messages.create(
+                request.conversationId,
                 {
-                  input: request.message,
+                  ...(request.conversationId === "default" ? { agent_id: request.agentId } : {}),
+                  messages: [{ role: "user", content: request.message, otid: request.otid }],
                   streaming: true,
                   stream_tokens: request.streamTokens,
                   include_pings: true,
@@ -37,6 +40,14 @@ export function createLettaAgentSource(client: Letta): AgentSource {
         throw openFailure(error, request.agentId, background, signal);
       }
       return mapStream(stream[Symbol.asyncIterator](), signal);
+    },
+
+    async createConversation(agentId: string, signal: AbortSignal): Promise<string> {
+      try {
+        return (await client.conversations.create({ agent_id: agentId }, { signal })).id;
+      } catch (error) {
+        throw openFailure(error, agentId, false, signal);
+      }
     },
 
     async cancel(agentId: string, lettaRunId: string | undefined): Promise<void> {
