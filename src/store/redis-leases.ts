@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import type { RedisKeys } from "./redis-keys.js";
+import { runScript } from "./redis-script.js";
 
 /**
  * Renews this instance's leases and its heartbeat. A lease that lapsed without anyone taking
@@ -90,17 +90,6 @@ return vanished
 `;
 
 type Send = (args: string[]) => Promise<unknown>;
-
-/** Runs a script by its SHA, sending it whole the first time a Redis sees it. */
-async function runScript(send: Send, script: string, args: string[]): Promise<unknown> {
-  const sha = createHash("sha1").update(script).digest("hex");
-  try {
-    return await send(["EVALSHA", sha, "0", ...args]);
-  } catch (error) {
-    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return send(["EVAL", script, "0", ...args]);
-  }
-}
 
 /** The lease calls of one instance (`owner`), for {@link RedisEventStore}. */
 export class RedisLeases {
