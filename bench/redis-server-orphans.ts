@@ -2,18 +2,18 @@ import { readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFil
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Every test Redis lives in a temp dir named with this prefix, holding an {@link OWNER_FILE}. */
+/** Every throwaway Redis (tests, bench) lives in a temp dir named with this prefix, holding an {@link OWNER_FILE}. */
 export const REDIS_DIR_PREFIX = "fanout-redis-";
 const OWNER_FILE = "owner.json";
 
 interface Owner {
-  /** The test process that started the server. */
+  /** The process (a test file, the bench) that started the server. */
   owner: number;
   /** The redis-server process. */
   redis: number;
 }
 
-/** Notes in `dir` which test process owns which redis-server, for {@link reapOrphanedRedisServers}. */
+/** Notes in `dir` which process owns which redis-server, for {@link reapOrphanedRedisServers}. */
 export function recordOwner(dir: string, redisPid: number): void {
   writeFileSync(
     join(dir, OWNER_FILE),
@@ -22,7 +22,7 @@ export function recordOwner(dir: string, redisPid: number): void {
 }
 
 /**
- * Kills the redis-servers, and removes the dirs, of test processes that died without cleaning
+ * Kills the redis-servers, and removes the dirs, of processes (tests, bench) that died without cleaning
  * up (SIGKILL, a crashed worker: no exit handler runs then). Only servers this helper started
  * are touched: the owner must be gone, and the live process must be a redis-server working in
  * that very dir (Redis chdirs to `--dir`; it rewrites its command line, so that cannot tell),

@@ -1,3 +1,4 @@
+import { MAX_EVENTS_PER_CALL } from "../src/store/redis-run-writer.js";
 import type { CellResult } from "./cell-result.js";
 
 const dash = "—";
@@ -19,8 +20,9 @@ const HEADER = [
   "− memory ms",
   "events stored",
   "write ticks/s",
+  "flushes/s",
+  "round trips/tick",
   "script calls/s",
-  "calls/tick",
   "µs in Redis/call",
   "socket reads/s",
   "cmds/s (in scripts too)",
@@ -51,8 +53,15 @@ function row(result: CellResult, memory: CellResult | undefined, direct: CellRes
     isRedis && ownAdded !== undefined && memoryAdded !== undefined ? signed(ownAdded - memoryAdded) : dash,
     whole(window?.appendedEvents),
     whole(rate(window?.writeTicks)),
+    whole(rate(window?.writer?.flushes)),
+    fixed(
+      per(
+        window?.writer === undefined ? undefined : window.writer.flushes + window.writer.scriptLoads,
+        window?.writeTicks,
+      ),
+      3,
+    ),
     whole(rate(redis?.scriptCalls)),
-    fixed(per(redis?.scriptCalls, window?.writeTicks), 2),
     whole(per(redis?.scriptUs, redis?.scriptCalls)),
     whole(rate(redis?.socketReads)),
     whole(rate(redis?.commands)),
@@ -83,6 +92,15 @@ export function renderStoreTable(results: readonly CellResult[]): string | undef
     const redis = find("ours", "redis");
     const direct = find("direct");
     for (const result of [memory, redis]) if (result) rows.push(row(result, memory, direct));
+    const writer = redis?.storeWindow?.writer;
+    const scriptCalls = redis?.storeWindow?.redis?.scriptCalls;
+    if (writer && scriptCalls !== undefined) {
+      details.push(
+        `- ${cell} on redis, the writer: ${writer.flushes.toLocaleString("en-US")} flushes, ` +
+          `${writer.calls.toLocaleString("en-US")} script calls (${writer.scriptLoads} EVAL after NOSCRIPT); ` +
+          `Redis ran ${(scriptCalls - writer.calls).toLocaleString("en-US")} other scripts (lease renewal, takeover claim)`,
+      );
+    }
     const calls = redis?.storeWindow?.redis?.calls;
     if (calls) {
       const byName = Object.entries(calls)
@@ -103,9 +121,10 @@ export function renderStoreTable(results: readonly CellResult[]): string | undef
     ...rows.map(line),
     "",
     "- ÷ memory, − memory: against the service on memory in the same cell. +p99: over direct in that cell",
-    "- write ticks/s: event-loop turns in which the service wrote to its store (runs, events, agents' progress; counted in its process): at most one script call each",
-    "- script calls/s: EVALSHA + EVAL, the writer's flushes and its round trips; socket reads/s: Redis's reads of client requests (`total_reads_processed`), one per round trip except that a large flush spans several reads; cmds/s: `total_commands_processed`, which counts every command a script runs. All over the cell's load time (first request → last frame)",
-    "- µs in Redis/call: the time Redis spent running one flush's script (commandstats `usec` ÷ calls)",
+    "- write ticks/s: event-loop turns in which the service wrote to its store (runs, events, agents' progress; counted in its process): at most one flush each",
+    `- flushes/s: the writer's flushes, counted by the writer: one socket write and one round trip each, holding one script call, or several when a tick had more than ${MAX_EVENTS_PER_CALL} events; round trips/tick: (flushes + EVALs sent again after NOSCRIPT) ÷ write ticks, the issue's target (≤ 1)`,
+    "- script calls/s: EVALSHA + EVAL as Redis counted them: the writer's, plus the lease renewal and takeover claim every `redis.renew_ms` (split under the table); socket reads/s: Redis's reads of client requests (`total_reads_processed`), one per round trip except that a large flush spans several reads; cmds/s: `total_commands_processed`, which counts every command a script runs. All over the cell's load time (first request → last frame)",
+    "- µs in Redis/call: the time Redis spent running one script call (commandstats `usec` ÷ calls)",
     "- Redis CPU: redis-server's `used_cpu_user` + `used_cpu_sys` ÷ events stored",
     "- stream B/ev: `MEMORY USAGE <run log> SAMPLES 0` ÷ `XLEN`, over the cell's runs; firehose B/ev: its growth ÷ its new entries; used_memory Δ: `INFO memory` growth over the cell ÷ events stored (run logs, firehose, metas, snapshots, allocator)",
     ...details,

@@ -65,15 +65,24 @@ export function storeRatios(results: readonly CellResult[]): RatioRow[] {
   );
 
   const redisRows = results.filter((result) => result.store === "redis" && result.storeWindow?.redis);
-  const perTick = redisRows.map((result) => {
+  // Judged on the writer's own counts: Redis's EVALSHA count also holds the lease renewal and
+  // takeover claim (two scripts every `redis.renew_ms`, whatever the load), which are not flushes.
+  const perTick = redisRows.flatMap((result) => {
     const window = result.storeWindow;
-    const calls = window?.redis?.scriptCalls ?? 0;
-    return {
-      result,
-      calls,
-      perTick: calls / Math.max(1, window?.writeTicks ?? 0),
-      events: window?.appendedEvents ?? 0,
-    };
+    const writer = window?.writer;
+    if (!window || !writer) return [];
+    const ticks = Math.max(1, window.writeTicks);
+    return [
+      {
+        result,
+        writer,
+        // A flush is one socket write; an EVAL after a NOSCRIPT is a second round trip for it.
+        perTick: (writer.flushes + writer.scriptLoads) / ticks,
+        callsPerTick: writer.calls / ticks,
+        others: (window.redis?.scriptCalls ?? 0) - writer.calls,
+        events: window.appendedEvents,
+      },
+    ];
   });
   const worst = perTick.reduce<(typeof perTick)[number] | undefined>(
     (max, entry) => (max === undefined || entry.perTick > max.perTick ? entry : max),
@@ -81,17 +90,19 @@ export function storeRatios(results: readonly CellResult[]): RatioRow[] {
   );
   rows.push(
     worst === undefined
-      ? noData("Redis script calls per tick, per instance", "≤ 1 (not one per event)", "no cell ran on Redis")
+      ? noData("Redis round trips per tick, per instance", "≤ 1 (not one per event)", "no cell ran on Redis")
       : judged(
-          "Redis script calls per tick, per instance (worst cell)",
+          "Redis round trips of the writer per tick, per instance (worst cell)",
           "≤ 1 (not one per event)",
           worst.perTick,
           1,
           "",
           perTick
             .map(
-              ({ result, calls, perTick: ratio, events }) =>
-                `${result.cell}: ${fixed(ratio)}/tick, ${fixed(calls / Math.max(1, events), 3)}/event`,
+              ({ result, writer, perTick: ratio, callsPerTick, others, events }) =>
+                `${result.cell}: ${fixed(ratio, 3)}/tick (${fixed(callsPerTick, 3)} script calls/tick, ` +
+                `${fixed(writer.calls / Math.max(1, events), 3)}/event, ${writer.scriptLoads} NOSCRIPT; ` +
+                `+${others} lease/claim scripts)`,
             )
             .join("; "),
         ),

@@ -1,3 +1,4 @@
+import type { WriterCounts } from "../src/store/redis-run-writer.js";
 import type { StoreName } from "./bench-cell.js";
 
 /** Redis as seen from its own counters over a cell (INFO deltas, MEMORY USAGE of the cell's keys). */
@@ -6,7 +7,10 @@ export interface RedisWindow {
   commands: number;
   /** Δ calls per command (`INFO commandstats`), probe's INFO left out; includes script-run commands. */
   calls: Record<string, number>;
-  /** Δ calls of EVALSHA + EVAL: the writer's flushes. */
+  /**
+   * Δ calls of EVALSHA + EVAL: the writer's script calls and the instance's other scripts (lease
+   * renewal and takeover claim, once every `redis.renew_ms`); {@link StoreWindow.writer} tells them apart.
+   */
   scriptCalls: number;
   /** Δ time Redis spent running those scripts (commandstats `usec`), µs: Redis is busy this long. */
   scriptUs: number;
@@ -39,5 +43,7 @@ export interface StoreWindow {
    * the ticks the Redis writer may flush, one script call each at most.
    */
   writeTicks: number;
+  /** What the Redis writer sent over the cell, counted by the writer itself; undefined on memory. */
+  writer: WriterCounts | undefined;
   redis: RedisWindow | undefined;
 }

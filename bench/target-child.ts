@@ -114,6 +114,7 @@ serveRpc<TargetRpc>({
       runs: work.runIds.length,
       appendedEvents: work.appendedEvents,
       writeTicks: work.writeTicks,
+      writer: work.writer,
       redis: await storeProbe.redis?.end(work.runIds),
     };
   },

@@ -39,7 +39,7 @@ export class RedisUnavailable extends Error {
 
 /**
  * Connects a {@link RedisEventStore}: one connection for commands (pipelined) and one for the
- * channel every instance announces its writes on. Once connected, the clients reconnect by
+ * channels its writes are announced on (those of the runs read here, the firehose's, control). Once connected, the clients reconnect by
  * themselves (with backoff) when Redis goes away; the first connection must succeed, or this
  * throws a RedisUnavailable that names the URL (without its password) and why.
  */
@@ -82,6 +82,9 @@ export async function connectRedisStore(options: ConnectRedisOptions): Promise<R
     },
     subscribe: async (channel, onMessage) => {
       await subscriber.subscribe(channel, onMessage);
+    },
+    unsubscribe: async (channel) => {
+      await subscriber.unsubscribe(channel);
     },
     disconnect: async () => {
       await Promise.allSettled([subscriber.close(), client.close()]);

@@ -15,8 +15,14 @@ import type { RedisKeys } from "./redis-keys.js";
  * run (its lease lapsed, another instance took it over) gets `FENCED <run ids>` and writes
  * nothing, so two writers never interleave in one log.
  *
+ * The firehose head is read once and written once per call (not an INCR per event): the script
+ * is atomic, so positions stay gapless and in one order for every instance. Each run's progress
+ * is announced on that run's own channel (`{prefix}run:{id}:events`: `last_seq \t ended`), which
+ * only instances with a reader of the run listen to (never its writer), and the new head once on
+ * the firehose channel, which only instances with a firehose reader listen to.
+ *
  * KEYS: firehose, firehose head, runs, leases.
- * ARGV: prefix, channel, max firehose events, max events per run, run TTL s, max runs, safety TTL
+ * ARGV: prefix, firehose channel, max firehose events, max events per run, run TTL s, max runs, safety TTL
  * s, owner, lease ms, number of runs; then per run: id, panel, created_at ms ("" unless the batch
  * creates it), status, agents, ended_at ms, snapshot JSON ("" = unchanged), plan JSON, progress
  * count, event count; then per progress: agent id, JSON; then per event: seq, type, agent id,
@@ -69,7 +75,8 @@ local clock = redis.call('TIME')
 local nowMs = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 
 local out = {}
-local head = tonumber(redis.call('GET', fhHead))
+local first = tonumber(redis.call('GET', fhHead))
+local head = first
 i = 11
 for r = 1, nruns do
   local id, panel, created, status, agents, endedAt, snapshot, plan = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
@@ -111,7 +118,7 @@ for r = 1, nruns do
     local seq = tonumber(ARGV[i])
     if seq == last + 1 then
       redis.call('XADD', log, 'MAXLEN', '~', maxEv, '0-' .. ARGV[i], 't', ARGV[i + 1], 'a', ARGV[i + 2], 'f', ARGV[i + 3])
-      head = redis.call('INCR', fhHead)
+      head = head + 1
       redis.call('XADD', fh, 'MAXLEN', '~', maxFh, '0-' .. int(head), 'r', id, 's', ARGV[i], 'p', panel)
       last = seq
     end
@@ -133,8 +140,12 @@ for r = 1, nruns do
   elseif redis.call('HEXISTS', meta, 'ended_at') == 1 then
     ended = '1'
   end
-  redis.call('PUBLISH', channel, id .. '\\t' .. int(last) .. '\\t' .. ended .. '\\t' .. int(head))
+  redis.call('PUBLISH', base .. ':events', int(last) .. '\\t' .. ended)
   out[#out + 1] = last
+end
+if head ~= first then
+  redis.call('SET', fhHead, int(head))
+  redis.call('PUBLISH', channel, int(head))
 end
 out[#out + 1] = int(head)
 return out
@@ -165,8 +176,11 @@ export interface RunBatch {
   snapshot: string | undefined;
   /** The run's plan (JSON), stored with its creation so that another instance can continue it. */
   plan: string | undefined;
-  /** Each agent's latest progress upstream (JSON), stored atomically with the events it covers. */
-  progress: Map<string, string>;
+  /**
+   * Each agent's latest progress upstream, stored atomically with the events it covers; encoded
+   * (JSON) only when sent, so only the last of a tick's reports per agent is.
+   */
+  progress: Map<string, unknown>;
   events: StoredEvent[];
 }
 
@@ -182,7 +196,7 @@ export function appendScriptArgs(
 ): { keys: string[]; args: (string | Buffer)[] } {
   const args: (string | Buffer)[] = [
     keys.prefix,
-    keys.channel,
+    keys.firehoseChannel,
     String(retention.max_firehose_events),
     String(retention.max_events_per_run),
     String(retention.run_ttl_s),
@@ -205,7 +219,7 @@ export function appendScriptArgs(
       String(batch.progress.size),
       String(batch.events.length),
     );
-    for (const [agentId, progress] of batch.progress) args.push(agentId, progress);
+    for (const [agentId, progress] of batch.progress) args.push(agentId, JSON.stringify(progress));
     for (const event of batch.events)
       args.push(String(event.seq), event.type, event.agentId ?? "", event.frame);
   }

@@ -12,12 +12,11 @@ import {
 } from "./event-store.js";
 import { LoggedEvent } from "./logged-event.js";
 import type { RunBatch } from "./redis-append-script.js";
-import { parseProgress } from "./redis-keys.js";
 import { LiveTails } from "./redis-live-tails.js";
 import { readFirehoseFromRedis, readRunFromRedis } from "./redis-reads.js";
 import { listRunsFromRedis, snapshotFromRedis } from "./redis-run-queries.js";
 import { RedisLeases } from "./redis-leases.js";
-import { RedisRunWriter } from "./redis-run-writer.js";
+import { RedisRunWriter, type WriterCounts } from "./redis-run-writer.js";
 import { RedisRunControl } from "./redis-run-control.js";
 import type { TakenRun } from "./redis-takeover.js";
 import { storedFlag, type OwnRun } from "./redis-own-run.js";
@@ -31,8 +30,9 @@ const SWEEP_MS = 10_000;
  * instance running a run is its only writer: it stamps seqs itself and sends each tick's events in
  * one script call ({@link RedisRunWriter}); readers anywhere see an event once Redis has it, so a
  * reader never holds an event another instance could number differently. Every flush is
- * announced on one pub/sub channel; each instance follows the runs its readers wait on with one
- * subscriber connection and one fetch per announcement, shared by all its readers.
+ * announced on the channel of each run it wrote (and the firehose's); each instance follows the
+ * runs its readers wait on, not those it writes, with one subscriber connection and one fetch per
+ * announcement, shared by all its readers.
  */
 export class RedisEventStore implements EventStore {
   /** Cancel, takeover and handover between the instances on this Redis; the service's RunControl. */
@@ -51,6 +51,10 @@ export class RedisEventStore implements EventStore {
     this.live = new LiveTails(
       options.link,
       options.keys,
+      {
+        subscribe: (channel, onMessage) => options.subscribe(channel, onMessage),
+        unsubscribe: (channel) => options.unsubscribe(channel),
+      },
       (runId, seq) => this.localEvent(runId, seq),
       () => this.firehoseHead(),
     );
@@ -81,16 +85,17 @@ export class RedisEventStore implements EventStore {
     this.sweeper = setInterval(() => this.sweep(), SWEEP_MS).unref();
   }
 
-  /** A store on connected clients, listening to the channel before it answers anything. */
+  /** A store on connected clients, listening to the control channel before it answers anything. */
   static async open(options: RedisStoreOptions): Promise<RedisEventStore> {
     const store = new RedisEventStore(options);
-    await options.subscribe(options.keys.channel, (message) => {
-      const progress = parseProgress(message);
-      if (progress) store.live.announced(progress, store.own.has(progress.runId));
-    });
     await options.subscribe(options.keys.control, (message) => store.control.heard(message));
     void store.control.tick();
     return store;
+  }
+
+  /** What the writer sent to Redis so far: flushes, script calls, script loads (for the bench). */
+  get writes(): Readonly<WriterCounts> {
+    return this.writer.counts;
   }
 
   /** Events appended here that Redis does not have yet. */
@@ -102,7 +107,8 @@ export class RedisEventStore implements EventStore {
   progress(runId: string, agentId: string, progress: unknown): void {
     const run = this.own.get(runId);
     if (!run) return;
-    this.writer.batchOf(runId, run.meta.panel).progress.set(agentId, JSON.stringify(progress));
+    // Encoded when sent: only the last report of a tick per agent costs a JSON.stringify.
+    this.writer.batchOf(runId, run.meta.panel).progress.set(agentId, progress);
   }
 
   createRun(meta: RunMeta): void {

@@ -16,7 +16,11 @@
  * - `{p}firehose`: a Stream of references `r` run id, `s` seq, `p` panel, with id `0-<position>`;
  * - `{p}firehose:head`: the last firehose position, started at the first write's time in µs so
  *   that positions of an earlier Redis (flushed, replaced) are never issued again;
- * - `{p}events`: the pub/sub channel on which every flush says how far each run got;
+ * - `{p}events`: the pub/sub channel on which every flush that grew the firehose says its new head
+ *   (followed only while someone here reads the firehose);
+ * - `{p}run:{id}:events`: the run's pub/sub channel, on which every flush of the run says how far
+ *   it got (`last_seq \t ended`), followed only by instances where someone reads the run and that
+ *   do not write it;
  * - `{p}control`: the pub/sub channel of cancel requests (`{"run_id","agent_ids"?}`).
  */
 export interface RedisKeys {
@@ -26,13 +30,14 @@ export interface RedisKeys {
   runs: string;
   leases: string;
   instances: string;
-  channel: string;
+  firehoseChannel: string;
   control: string;
   runLog(runId: string): string;
   runMeta(runId: string): string;
   runSnapshot(runId: string): string;
   runPlan(runId: string): string;
   runAgents(runId: string): string;
+  runChannel(runId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -43,30 +48,34 @@ export function redisKeys(prefix: string): RedisKeys {
     runs: `${prefix}runs`,
     leases: `${prefix}leases`,
     instances: `${prefix}instances`,
-    channel: `${prefix}events`,
+    firehoseChannel: `${prefix}events`,
     control: `${prefix}control`,
     runLog: (runId) => `${prefix}run:${runId}:log`,
     runMeta: (runId) => `${prefix}run:${runId}:meta`,
     runSnapshot: (runId) => `${prefix}run:${runId}:snapshot`,
     runPlan: (runId) => `${prefix}run:${runId}:plan`,
     runAgents: (runId) => `${prefix}run:${runId}:agents`,
+    runChannel: (runId) => `${prefix}run:${runId}:events`,
   };
 }
 
-/** What a flush announces on the channel for one run: how far its durable log reaches. */
+/** What a flush announces on a run's channel: how far its durable log reaches. */
 export interface RunProgress {
-  runId: string;
   lastSeq: number;
   ended: boolean;
-  /** The firehose head after this flush. */
-  firehoseHead: number;
 }
 
-/** Parses a channel message written by the append script (`id \t last_seq \t ended \t head`). */
+/** Parses a run channel's message written by the append script (`last_seq \t ended`). */
 export function parseProgress(message: string): RunProgress | undefined {
-  const [runId, lastSeq, ended, head] = message.split("\t");
-  if (runId === undefined || lastSeq === undefined || head === undefined) return undefined;
-  return { runId, lastSeq: Number(lastSeq), ended: ended === "1", firehoseHead: Number(head) };
+  const tab = message.indexOf("\t");
+  const lastSeq = Number(tab < 0 ? Number.NaN : message.slice(0, tab));
+  return Number.isInteger(lastSeq) ? { lastSeq, ended: message.slice(tab + 1) === "1" } : undefined;
+}
+
+/** Parses the firehose channel's message (the head after a flush); undefined when malformed. */
+export function parseFirehoseHead(message: string): number | undefined {
+  const head = Number(message);
+  return Number.isInteger(head) ? head : undefined;
 }
 
 /** Parses a cancel request from the control channel; undefined for anything malformed. */

@@ -13,15 +13,32 @@ export type SendCommand = (args: (string | Buffer)[]) => Promise<unknown>;
 const SCRIPT_SHA = createHash("sha1").update(APPEND_SCRIPT).digest("hex");
 const RETRY_MIN_MS = 50;
 const RETRY_MAX_MS = 2_000;
-/** Script calls on the wire at once. */
+/** Flushes (round trips) on the wire at once. */
 const MAX_IN_FLIGHT = 4;
+/**
+ * Events in one script call at most: a bigger tick (a burst, or the backlog of a Redis outage) is
+ * split into several calls sent together (one socket write, one round trip), so no single script
+ * holds Redis, or the answer's handling holds this process, for long.
+ */
+export const MAX_EVENTS_PER_CALL = 256;
+
+/** What a writer has sent since it started; the bench reads it to judge round trips per tick. */
+export interface WriterCounts {
+  /** Turns in which the writer sent script calls: one socket write (node-redis pipelines a turn's commands), one round trip. */
+  flushes: number;
+  /** Script calls sent (EVALSHA, or EVAL after NOSCRIPT); more than `flushes` when a tick held more than {@link MAX_EVENTS_PER_CALL} events. */
+  calls: number;
+  /** Of `calls`, the EVALs sent because Redis did not have the script yet (once per Redis life): a second round trip for that flush. */
+  scriptLoads: number;
+}
 
 /**
  * Writes the events of this instance's runs to Redis: everything appended in one tick goes out
- * as one script call (one round trip, not one per event), one call in flight at a time so that
- * logs stay in order. A call that fails (Redis away) is sent again, with backoff, together with
- * what came meanwhile; the script skips what it already has, so nothing is written twice. `acked`
- * hears, in order, of every batch once it is durable.
+ * in one flush (one round trip, not one per event): one script call, or several sent together
+ * when the tick held more than {@link MAX_EVENTS_PER_CALL} events, with up to MAX_IN_FLIGHT
+ * flushes on the wire (node-redis and Redis keep their order). A call that fails (Redis away) is sent
+ * again, with backoff, together with what came meanwhile; the script skips what it already has,
+ * so nothing is written twice. `acked` hears, in order, of every batch once it is durable.
  */
 export class RedisRunWriter {
   /**
@@ -29,7 +46,10 @@ export class RedisRunWriter {
    * writes the firehose in the order events were appended across runs, not grouped by run.
    */
   private pending: RunBatch[] = [];
+  /** Script calls on the wire. */
   private inFlight = 0;
+  /** Flushes on the wire: a flush's calls are sent together and answered together. */
+  private flushesInFlight = 0;
   /** Batches of calls that failed, in send order, waiting for the calls still in flight. */
   private failed: RunBatch[] = [];
   private scheduled = false;
@@ -39,6 +59,8 @@ export class RedisRunWriter {
   private drainWaiters: (() => void)[] = [];
   /** The error of the last failed flush, until one succeeds. */
   lastError: unknown = undefined;
+  /** What was sent so far (read-only for everyone else). */
+  readonly counts: WriterCounts = { flushes: 0, calls: 0, scriptLoads: 0 };
 
   /** Whether appends are waiting and the last try to write them failed (readiness). */
   get failing(): boolean {
@@ -97,11 +119,6 @@ export class RedisRunWriter {
     return new Promise((resolve) => this.drainWaiters.push(resolve));
   }
 
-  /** Read through a call: `closed` may change while a flush waits for Redis. */
-  private isClosed(): boolean {
-    return this.closed;
-  }
-
   close(): void {
     this.closed = true;
     clearTimeout(this.retryTimer);
@@ -109,34 +126,90 @@ export class RedisRunWriter {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.inFlight >= MAX_IN_FLIGHT || this.retryTimer !== undefined) return;
+    if (this.scheduled || this.flushesInFlight >= MAX_IN_FLIGHT || this.retryTimer !== undefined) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      void this.flush();
+      this.flush();
     });
   }
 
   /**
-   * Sends what is pending as one script call, with up to MAX_IN_FLIGHT calls on the wire at once
-   * (node-redis and Redis keep their order), so a tick's events never wait for the previous
-   * tick's answer. A call that fails puts its batches back, in send order, once the calls before
+   * Sends everything pending as one flush, in calls of at most MAX_EVENTS_PER_CALL events written
+   * together, while fewer than MAX_IN_FLIGHT flushes are on the wire; so a tick's events never
+   * wait for the previous tick's answer, and a backlog goes at the pace of round trips, not of
+   * calls. What comes meanwhile waits for the next flush.
+   */
+  private flush(): void {
+    if (this.closed || this.retryTimer !== undefined || this.failed.length > 0) return;
+    if (this.flushesInFlight >= MAX_IN_FLIGHT || this.pending.length === 0) return;
+    this.counts.flushes += 1;
+    this.flushesInFlight += 1;
+    let calls = 0;
+    const sent = () => {
+      if (--calls === 0) this.flushesInFlight -= 1;
+    };
+    while (this.pending.length > 0) {
+      const batches = this.takeCall();
+      calls += 1;
+      this.inFlight += 1;
+      this.call(batches).then(
+        () => {
+          sent();
+          this.settled(batches, undefined);
+        },
+        (caught: unknown) => {
+          sent();
+          this.settled(batches, caught ?? new Error("the append script failed"));
+        },
+      );
+    }
+  }
+
+  /**
+   * The next call's batches: pending segments up to MAX_EVENTS_PER_CALL events, the last one cut
+   * if it does not fit. The part sent first takes the run's creation (its meta must exist before
+   * its events); the rest keeps what must be stored with the run's latest events: the agents'
+   * progress (it covers every event appended before it) and the run's end.
+   */
+  private takeCall(): RunBatch[] {
+    const batches: RunBatch[] = [];
+    let room = MAX_EVENTS_PER_CALL;
+    while (this.pending.length > 0) {
+      const next = this.pending[0] as RunBatch;
+      if (next.events.length <= room) {
+        batches.push(next);
+        this.pending.shift();
+        room -= next.events.length;
+        continue;
+      }
+      if (room > 0 || batches.length === 0) {
+        const cut = Math.max(1, room);
+        batches.push({
+          ...next,
+          status: undefined,
+          agents: undefined,
+          endedAt: undefined,
+          snapshot: undefined,
+          progress: new Map(),
+          events: next.events.slice(0, cut),
+        });
+        next.createdAt = undefined;
+        next.plan = undefined;
+        next.events = next.events.slice(cut);
+      }
+      break;
+    }
+    return batches;
+  }
+
+  /**
+   * A call settled. One that failed puts its batches back, in send order, once the calls before
    * and after it have settled; the script refuses a gap, so no later call can write past them.
    */
-  private async flush(): Promise<void> {
-    if (this.inFlight >= MAX_IN_FLIGHT || this.closed || this.pending.length === 0) return;
-    if (this.retryTimer !== undefined || this.failed.length > 0) return;
-    const batches = this.pending;
-    this.pending = [];
-    this.inFlight += 1;
-    let error: unknown;
-    try {
-      await this.call(batches);
-    } catch (caught) {
-      error = caught ?? new Error("the append script failed");
-    }
+  private settled(batches: readonly RunBatch[], error: unknown): void {
     this.inFlight -= 1;
-    if (this.isClosed()) return;
+    if (this.closed) return;
     if (error === undefined) {
       this.acked(batches);
       if (this.failed.length === 0) this.lastError = undefined;
@@ -151,11 +224,13 @@ export class RedisRunWriter {
       }
       this.failed.push(...kept);
     }
-    if (this.inFlight > 0) return;
-    if (this.failed.length > 0) return this.retry();
+    if (this.failed.length > 0) {
+      if (this.inFlight === 0) this.retry();
+      return;
+    }
     this.retryMs = 0;
     if (this.pending.length > 0) this.schedule();
-    else for (const resolve of this.drainWaiters.splice(0)) resolve();
+    else if (this.inFlight === 0) for (const resolve of this.drainWaiters.splice(0)) resolve();
   }
 
   /**
@@ -175,7 +250,7 @@ export class RedisRunWriter {
     this.retryMs = Math.min(RETRY_MAX_MS, Math.max(RETRY_MIN_MS, this.retryMs * 2));
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
-      void this.flush();
+      this.flush();
     }, this.retryMs);
   }
 
@@ -187,11 +262,14 @@ export class RedisRunWriter {
   private async call(batches: readonly RunBatch[]): Promise<void> {
     const { keys, args } = appendScriptArgs(this.keys, this.retention, this.lease, batches);
     const tail = [String(keys.length), ...keys, ...args];
+    this.counts.calls += 1;
     try {
       await this.send(["EVALSHA", SCRIPT_SHA, ...tail]);
     } catch (error) {
       // First use on this Redis (or after a restart): send the script itself, which caches it.
       if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      this.counts.calls += 1;
+      this.counts.scriptLoads += 1;
       await this.send(["EVAL", APPEND_SCRIPT, ...tail]);
     }
   }

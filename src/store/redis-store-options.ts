@@ -13,8 +13,10 @@ export interface RedisStoreOptions {
     /** Whether the command connection is up right now. */
     isReady(): boolean;
   };
-  /** Subscribes the subscriber connection to a channel. */
+  /** Subscribes the subscriber connection to a channel; resolves once Redis confirmed it. */
   subscribe(channel: string, onMessage: (message: string) => void): Promise<void>;
+  /** Unsubscribes the subscriber connection from a channel. */
+  unsubscribe(channel: string): Promise<void>;
   /** Closes the connections. */
   disconnect(): Promise<void>;
   /**

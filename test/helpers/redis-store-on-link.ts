@@ -16,7 +16,8 @@ export interface StoreOnLink {
 
 /**
  * A RedisEventStore on connections of the test's own, whose commands (`send`) and append-script
- * calls (`sendRaw`) go through the given wrappers, so a test can count, hold or fail them.
+ * calls (`sendRaw`) go through the given wrappers, so a test can count, hold or fail them, and
+ * whose pub/sub messages a test can watch (`heard`).
  * Leases are renewed only when the test calls `store.control.tick()`. Close it with `close()`.
  */
 export async function storeOnLink(
@@ -25,6 +26,8 @@ export async function storeOnLink(
   wrap: {
     send?: (send: Send, args: string[]) => Promise<unknown>;
     sendRaw?: (send: Send, args: (string | Buffer)[]) => Promise<unknown>;
+    /** Hears every pub/sub message the store receives, with its channel. */
+    heard?: (channel: string, message: string) => void;
   } = {},
 ): Promise<StoreOnLink & { close(): Promise<void> }> {
   const client = createClient({ url });
@@ -48,7 +51,13 @@ export async function storeOnLink(
       isReady: () => client.isReady,
     },
     subscribe: async (channel, onMessage) => {
-      await subscriber.subscribe(channel, onMessage);
+      await subscriber.subscribe(channel, (message) => {
+        wrap.heard?.(channel, message);
+        onMessage(message);
+      });
+    },
+    unsubscribe: async (channel) => {
+      await subscriber.unsubscribe(channel);
     },
     disconnect: () => Promise.resolve(),
     owner,
