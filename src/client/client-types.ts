@@ -1,5 +1,5 @@
 import type { FanoutEvent } from "../protocol/events.js";
-import type { RunRequest } from "../protocol/run-request.js";
+import type { FollowUpRequest, RunRequest } from "../protocol/run-request.js";
 import type { RunSnapshot } from "../protocol/run-snapshot.js";
 import type { RunSummary } from "../protocol/run-summary.js";
 import type { ReconnectOptions } from "./reconnect-delay.js";
@@ -27,7 +27,7 @@ export interface RunEvents extends AsyncIterable<FanoutEvent> {
   lastCursor(): string | undefined;
 }
 
-/** A run started by `runs.create`: its id and its live event stream. */
+/** A run started by `runs.create` or `runs.followUp`: its id and its live event stream. */
 export interface RunHandle extends RunEvents {
   runId: string;
   /** The same stream as the handle itself, for `for await (const event of handle.events)`. */
@@ -56,6 +56,16 @@ export interface FanoutClient {
   runs: {
     /** `POST /v1/runs` with `Accept: text/event-stream`: starts a run and streams it. */
     create(body: RunRequest, options?: SignalOption): Promise<RunHandle>;
+    /**
+     * `POST /v1/runs/{id}/follow-ups` with `Accept: text/event-stream`: asks the agents of run
+     * `runId` again, in the same conversations, and streams the new run like `create` does. Its
+     * `run.started` has `parent_run_id: runId`; `options` layer over the parent run's options.
+     *
+     * @example
+     *   const followUp = await client.runs.followUp(run.runId, { message: "Now compare your answers." });
+     *   for await (const event of followUp) if (event.type === "agent.delta") console.log(event.text);
+     */
+    followUp(runId: string, body: FollowUpRequest, options?: SignalOption): Promise<RunHandle>;
     /** `GET /v1/runs/{id}/events`: a run's events from the start, or after a cursor. */
     events(runId: string, options?: SignalOption & { after?: string | undefined }): RunEvents;
     /** `GET /v1/runs/{id}`: the run's snapshot (status, text so far per agent, metrics). */

@@ -1,4 +1,4 @@
-import type { RunRequest } from "../protocol/run-request.js";
+import type { FollowUpRequest, RunRequest } from "../protocol/run-request.js";
 import type { RunSnapshot } from "../protocol/run-snapshot.js";
 import { linkAbort } from "./abort-link.js";
 import type {
@@ -36,12 +36,17 @@ export function createClient(options: ClientOptions): FanoutClient {
   const runPath = (runId: string) => `/v1/runs/${encodeURIComponent(runId)}`;
   const withSignal = (signal: AbortSignal | undefined) => (signal ? { signal } : {});
 
-  async function create(body: RunRequest, { signal }: SignalOption = {}): Promise<RunHandle> {
+  /**
+   * POSTs a run-starting body (a new run, a follow-up) to `path` with `Accept: text/event-stream`
+   * and hands the open response to a RunEventStream, which reads it and then reconnects to
+   * `GET /v1/runs/{id}/events` as any event stream does.
+   */
+  async function startRun(path: string, body: unknown, { signal }: SignalOption): Promise<RunHandle> {
     const controller = new AbortController();
     const unlink = linkAbort(signal, controller);
     let response: Response;
     try {
-      response = await transport.send("/v1/runs", {
+      response = await transport.send(path, {
         method: "POST",
         json: body,
         headers: { accept: "text/event-stream" },
@@ -79,7 +84,9 @@ export function createClient(options: ClientOptions): FanoutClient {
   return {
     baseUrl: transport.baseUrl,
     runs: {
-      create,
+      create: (body: RunRequest, options: SignalOption = {}) => startRun("/v1/runs", body, options),
+      followUp: (runId: string, body: FollowUpRequest, options: SignalOption = {}) =>
+        startRun(`${runPath(runId)}/follow-ups`, body, options),
       events: (runId, { after, signal } = {}) =>
         new RunEventStream({ runId, transport, reconnect, signal, after }),
       get: (runId, { signal } = {}) => transport.json<RunSnapshot>(runPath(runId), withSignal(signal)),
