@@ -102,6 +102,7 @@ export class RunViewStore {
     this.allDirty = false;
     this.view = {
       runId: snapshot?.run_id,
+      parentRunId: snapshot?.parent_run_id,
       status: snapshot?.status ?? (this.starting ? "starting" : "idle"),
       agents,
       eventCount: this.eventCount,

@@ -24,6 +24,8 @@ export interface AgentView {
 /** What `useFanoutRun` renders from. A new object whenever something changed; unchanged agents keep theirs. */
 export interface RunView {
   runId: string | undefined;
+  /** The run this one follows up (`run.started.parent_run_id`), once its first event is in. */
+  parentRunId: string | undefined;
   status: FanoutRunStatus;
   /** By agent id, in the order of `run.started`. */
   agents: Record<string, AgentView>;
@@ -36,6 +38,7 @@ export interface RunView {
 /** The view before any run. */
 export const IDLE_VIEW: RunView = {
   runId: undefined,
+  parentRunId: undefined,
   status: "idle",
   agents: {},
   eventCount: 0,

@@ -3,7 +3,7 @@ import { act, createElement, StrictMode, useEffect } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, type FanoutClient } from "../../src/client/index.js";
-import { useFanoutRun, type FanoutRunState } from "../../src/react/index.js";
+import { useFanoutRun, type FanoutRunState, type RunView } from "../../src/react/index.js";
 import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { waitFor } from "../helpers/wait-for.js";
@@ -40,7 +40,16 @@ let latest: FanoutRunState | undefined;
 /** Commits of RunPanel (an effect without deps runs once per commit, StrictMode or not). */
 let commits = 0;
 
-/** Shows each agent's text in a <pre data-agent=…>, and the run's status on the wrapper. */
+/** Each agent's text in a <pre data-agent=…>. */
+const agentTexts = (agents: RunView["agents"]) =>
+  Object.entries(agents).map(([id, agent]) =>
+    createElement("pre", { key: id, "data-agent": id }, agent.text),
+  );
+
+/**
+ * Shows the thread's earlier runs in <section data-run=…>, then each agent's text of the shown
+ * run, and the run's status on the wrapper.
+ */
 function RunPanel(props: { client: FanoutClient; runId?: string | undefined }) {
   const run = useFanoutRun({ client: props.client }, props.runId === undefined ? {} : { runId: props.runId });
   latest = run;
@@ -50,9 +59,10 @@ function RunPanel(props: { client: FanoutClient; runId?: string | undefined }) {
   return createElement(
     "div",
     { "data-status": run.status },
-    Object.entries(run.agents).map(([id, agent]) =>
-      createElement("pre", { key: id, "data-agent": id }, agent.text),
+    run.thread.map((earlier) =>
+      createElement("section", { key: earlier.runId, "data-run": earlier.runId }, agentTexts(earlier.agents)),
     ),
+    agentTexts(run.agents),
   );
 }
 
@@ -72,7 +82,10 @@ async function unmount(): Promise<void> {
   document.body.replaceChildren();
 }
 
-const shownText = (id: string) => document.querySelector(`pre[data-agent="${id}"]`)?.textContent;
+const shownText = (id: string) =>
+  document.querySelector(`[data-status] > pre[data-agent="${id}"]`)?.textContent;
+const threadText = (runId: string, id: string) =>
+  document.querySelector(`section[data-run="${runId}"] > pre[data-agent="${id}"]`)?.textContent;
 const shownStatus = () => document.querySelector("[data-status]")?.getAttribute("data-status");
 function state(): FanoutRunState {
   if (!latest) throw new Error("RunPanel has not rendered");
@@ -192,5 +205,114 @@ describe("useFanoutRun", () => {
     expect(commits).toBeGreaterThan(2);
     expect(commits).toBeLessThanOrEqual(elapsedMs / 16 + 5);
     expect(commits).toBeLessThan(events / 4);
+  });
+});
+
+describe("useFanoutRun followUp", () => {
+  const echo = (n: number, extra: Parameters<typeof scripted>[2] = {}) =>
+    scripted(n, "You said: {{message}}", extra);
+  const AGENTS = [agentId(1), agentId(2)];
+
+  it("shows the follow-up while the run it follows keeps streaming into thread, both exact", async () => {
+    // Agent 1's first answer holds after two events, so the run is still going when followed up.
+    harness = await startHarness([
+      echo(1, { faults: [{ kind: "hold", requests: [1], after_events: 2 }] }),
+      echo(2),
+    ]);
+    const h = harness;
+    const recorder = recordingFetch();
+    await mount(createClient({ baseUrl: h.url, fetch: recorder.fetch }));
+    let parentId = "";
+    await inAct(async () => {
+      parentId = await state().send({ message: "first question", agent_ids: AGENTS });
+    });
+    await waitFor(() => state().agents[agentId(1)]?.text, "agent 1's text before the hold");
+    let childId = "";
+    await inAct(async () => {
+      childId = await state().followUp("second question");
+    });
+    expect(childId).not.toBe(parentId);
+    expect(state()).toMatchObject({ runId: childId, thread: [{ runId: parentId, status: "running" }] });
+
+    h.sim.release(agentId(1));
+    await waitFor(
+      () => shownStatus() === "completed" && state().thread[0]?.status === "completed",
+      "both runs completed on screen",
+    );
+    const client = createClient({ baseUrl: h.url });
+    const [parent, child] = [await client.runs.get(parentId), await client.runs.get(childId)];
+    expect(parent.follow_ups).toEqual([childId]);
+    expect(state()).toMatchObject({ parentRunId: parentId, eventCount: child.last_seq });
+    expect(state().thread).toMatchObject([
+      { runId: parentId, parentRunId: undefined, eventCount: parent.last_seq },
+    ]);
+    for (const id of AGENTS) {
+      expect(shownText(id)).toBe("You said: second question");
+      expect(threadText(parentId, id)).toBe("You said: first question");
+      expect(child.agents[id]?.text).toBe("You said: second question");
+      expect(parent.agents[id]?.text).toBe("You said: first question");
+    }
+    // The run's open stream went on feeding its thread entry: no reconnect, no second read.
+    expect(recorder.requests.map((request) => [request.method, request.url])).toEqual([
+      ["POST", `${h.url}/v1/runs`],
+      ["POST", `${h.url}/v1/runs/${parentId}/follow-ups`],
+    ]);
+  });
+
+  it("keeps the run on screen when there is nothing to follow up or the service refuses", async () => {
+    harness = await startHarness([echo(1)]);
+    await mount(createClient({ baseUrl: harness.url }));
+    let refused: unknown;
+    await inAct(async () => {
+      refused = await state()
+        .followUp("too early")
+        .catch((error: unknown) => error);
+    });
+    expect(refused).toMatchObject({ code: "no_run" });
+
+    let parentId = "";
+    await inAct(async () => {
+      parentId = await state().send({ message: "first", agent_ids: [agentId(1)] });
+    });
+    await waitFor(() => shownStatus() === "completed", "the run completed on screen");
+    await inAct(async () => {
+      refused = await state()
+        .followUp("again", { max_concurrency: 0 })
+        .catch((error: unknown) => error);
+    });
+    expect(refused).toMatchObject({ code: "validation_failed", status: 422 });
+    expect(state()).toMatchObject({
+      runId: parentId,
+      status: "completed",
+      thread: [],
+      error: { code: "validation_failed" },
+    });
+    expect(shownText(agentId(1))).toBe("You said: first");
+  });
+
+  it("rebuilds the thread from the page's cache when mounted with a follow-up's id", async () => {
+    harness = await startHarness([echo(1)]);
+    const recorder = recordingFetch();
+    const client = createClient({ baseUrl: harness.url, fetch: recorder.fetch });
+    await mount(client);
+    let parentId = "";
+    await inAct(async () => {
+      parentId = await state().send({ message: "first", agent_ids: [agentId(1)] });
+    });
+    await waitFor(() => shownStatus() === "completed", "the run completed on screen");
+    let childId = "";
+    await inAct(async () => {
+      childId = await state().followUp("second");
+    });
+    await waitFor(() => shownStatus() === "completed", "the follow-up completed on screen");
+    await unmount();
+    const requests = recorder.requests.length;
+
+    await mount(client, childId);
+    expect(state()).toMatchObject({ runId: childId, parentRunId: parentId, thread: [{ runId: parentId }] });
+    expect(shownText(agentId(1))).toBe("You said: second");
+    expect(threadText(parentId, agentId(1))).toBe("You said: first");
+    // Both runs had ended and were cached: nothing was read again.
+    expect(recorder.requests).toHaveLength(requests);
   });
 });
