@@ -59,12 +59,15 @@ export function streamView(write: Write): RunView {
 
 /** The line worth printing for an event in line modes, if any. */
 function milestone(event: FanoutEvent, snapshot: RunSnapshot): string | undefined {
-  if (event.type === "run.started") return `run ${event.run_id}: ${event.agents.length} agents`;
+  if (event.type === "run.started") {
+    const parent = event.parent_run_id === undefined ? "" : `, following up run ${event.parent_run_id}`;
+    return `run ${event.run_id}: ${event.agents.length} agents${parent}`;
+  }
   if (!("agent_id" in event)) return undefined;
   const name = agentName(snapshot, event.agent_id);
   switch (event.type) {
     case "agent.queued":
-      return `${name}: queued (position ${event.position})`;
+      return `${name}: queued (position ${event.position}${event.reason === "conversation_busy" ? ", waiting for its conversation" : ""})`;
     case "agent.started":
       return `${name}: started (attempt ${event.attempt})`;
     case "agent.retry":

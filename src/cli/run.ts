@@ -1,4 +1,4 @@
-import { createClient, FanoutError } from "../client/index.js";
+import { createClient, FanoutError, type FanoutClient, type RunHandle } from "../client/index.js";
 import type { RunRequest } from "../protocol/run-request.js";
 import { applyEvent, emptySnapshot } from "../protocol/run-snapshot.js";
 import { readCommandLine } from "./command-line.js";
@@ -8,18 +8,15 @@ import type { RunView } from "./run-view.js";
 import { ttyView } from "./tty-view.js";
 
 /**
- * `letta-fanout run`: starts a run on a letta-fanout service through the typed client, shows
- * every agent's progress, and exits 0 only when every agent completed (1 otherwise, 2 for a
- * usage mistake, 130 after Ctrl-C, which cancels the run first).
+ * `letta-fanout run`: starts a run (or, with `--follow-up`, a follow-up of one) on a
+ * letta-fanout service through the typed client, shows every agent's progress, and exits 0 only
+ * when every agent completed (1 otherwise, 2 for a usage mistake, 130 after Ctrl-C, which
+ * cancels the run first).
  */
 export async function runCommand(args: string[], env: Record<string, string | undefined>): Promise<number> {
   const options = readCommandLine(() => parseRunArgs(args, env), "run", RUN_USAGE);
   if (typeof options === "number") return options;
   const client = createClient({ baseUrl: options.url, ...(options.token ? { token: options.token } : {}) });
-  const body: RunRequest =
-    options.panel === undefined
-      ? { message: options.message, agent_ids: options.agents }
-      : { message: options.message, panel: options.panel };
   const view = chooseView(options);
   const stop = new AbortController();
   const state = { interrupted: false };
@@ -32,7 +29,7 @@ export async function runCommand(args: string[], env: Record<string, string | un
   };
   process.on("SIGINT", onInterrupt);
   try {
-    const handle = await client.runs.create(body, { signal: stop.signal });
+    const handle = await startRun(client, options, stop.signal);
     runId = handle.runId;
     const snapshot = emptySnapshot(handle.runId, Date.now());
     for await (const event of handle) {
@@ -50,6 +47,16 @@ export async function runCommand(args: string[], env: Record<string, string | un
   } finally {
     process.off("SIGINT", onInterrupt);
   }
+}
+
+/** `POST /v1/runs/{id}/follow-ups` for `--follow-up`, else `POST /v1/runs`, streaming either way. */
+function startRun(client: FanoutClient, options: RunArgs, signal: AbortSignal): Promise<RunHandle> {
+  const { message } = options;
+  if (options.followUp !== undefined) return client.runs.followUp(options.followUp, { message }, { signal });
+  const body: RunRequest =
+    options.panel === undefined ? { message, agent_ids: options.agents } : { message, panel: options.panel };
+  if (options.conversation !== undefined) body.options = { conversation: options.conversation };
+  return client.runs.create(body, { signal });
 }
 
 function chooseView(options: RunArgs): RunView {

@@ -118,9 +118,142 @@ describe("letta-fanout run", () => {
   it("explains usage mistakes and an unreachable service", async () => {
     const usage = await cli(["run", "hi"]);
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain("Give either --panel NAME or one or more --agent ID.");
+    expect(usage.stderr).toContain(
+      "Give either --panel NAME or one or more --agent ID (or --follow-up RUN_ID).",
+    );
     const down = await cli(["run", "--url", "http://127.0.0.1:9", "--panel", "demo", "hi"]);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain("Could not reach letta-fanout at http://127.0.0.1:9");
+  });
+});
+
+describe("letta-fanout run --follow-up and --conversation", () => {
+  const echo = (n: number) => scripted(n, "You said: {{message}}");
+  const AGENTS = [agentId(1), agentId(2)];
+  const PANEL = {
+    panels: {
+      pair: {
+        agents: [
+          { id: agentId(1), label: "One" },
+          { id: agentId(2), label: "Two" },
+        ],
+      },
+    },
+  };
+  const lastRunId = (stdout: string) => /run (fr-[0-9a-f-]+): \w+\n$/.exec(stdout)?.[1] ?? "";
+  type Snapshot = {
+    follow_ups?: string[];
+    parent_run_id?: string;
+    options: Record<string, unknown>;
+    agents: Record<string, { text: string; conversation_id?: string }>;
+  };
+  const snapshotOf = async (runId: string) =>
+    (await (await fetch(`${harness?.url ?? ""}/v1/runs/${runId}`)).json()) as Snapshot;
+
+  it("--conversation new asks in fresh conversations; --follow-up asks the same agents again there", async () => {
+    harness = await startHarness([echo(1), echo(2)], PANEL);
+    const h = harness;
+    const first = await cli([
+      "run",
+      "--url",
+      h.url,
+      "--panel",
+      "pair",
+      "--conversation",
+      "new",
+      "first question",
+    ]);
+    expect(first.code).toBe(0);
+    const parentId = lastRunId(first.stdout);
+    const parent = await snapshotOf(parentId);
+    expect(parent.options).toMatchObject({ conversation: "new" });
+
+    const second = await cli(["run", "--url", h.url, "--follow-up", parentId, "now compare your answers"]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toBe("");
+    const childId = lastRunId(second.stdout);
+    expect(childId).toMatch(/^fr-/);
+    expect(childId).not.toBe(parentId);
+    expect(second.stdout).toContain(`run ${childId}: 2 agents, following up run ${parentId}\n`);
+    expect(second.stdout).toContain("── One [completed]\nYou said: now compare your answers\n");
+    expect(second.stdout).toContain("── Two [completed]\nYou said: now compare your answers\n");
+    expect(second.stdout).toMatch(new RegExp(`run ${childId}: completed\\n$`));
+
+    expect((await snapshotOf(parentId)).follow_ups).toEqual([childId]);
+    const child = await snapshotOf(childId);
+    expect(child.parent_run_id).toBe(parentId);
+    for (const id of AGENTS) {
+      // The same fresh conversation as the parent's, holding both questions at "Letta".
+      const conversationId = parent.agents[id]?.conversation_id ?? "";
+      expect(conversationId).toMatch(/^conv-/);
+      expect(child.agents[id]?.conversation_id).toBe(conversationId);
+      const messages = h.sim.record.conversationMessages(conversationId, id);
+      expect(messages.map((message) => message.text)).toEqual(["first question", "now compare your answers"]);
+    }
+  });
+
+  it("--follow-up --json prints exactly the follow-up's events; an unknown run exits 1 with not_found", async () => {
+    harness = await startHarness([echo(1)]);
+    const first = await cli(["run", "--url", harness.url, "--agent", agentId(1), "first"]);
+    expect(first.code).toBe(0);
+    const parentId = lastRunId(first.stdout);
+    const result = await cli(["run", "--json", "--url", harness.url, "--follow-up", parentId, "second"]);
+    expect(result.code).toBe(0);
+    const events = result.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as FanoutEvent);
+    expect(events.map((event) => event.seq)).toEqual(events.map((_, index) => index + 1));
+    expect(events[0]).toMatchObject({
+      type: "run.started",
+      parent_run_id: parentId,
+      agents: [{ agent_id: agentId(1), conversation_id: "default" }],
+    });
+    expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "completed" });
+    const text = events.map((event) => (event.type === "agent.delta" ? event.text : "")).join("");
+    expect(text).toBe("You said: second");
+
+    const unknown = await cli(["run", "--url", harness.url, "--follow-up", "fr-nope", "hello?"]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stdout).toBe("");
+    expect(unknown.stderr).toMatch(/^error \(not_found\): .*fr-nope/);
+  });
+
+  it("refuses --follow-up with --panel, --agent or --conversation, and a bad --conversation, with exit 2", async () => {
+    const cases: [string[], string][] = [
+      [
+        ["--follow-up", "fr-1", "--panel", "pair", "hi"],
+        "--follow-up asks the agents of that run again: give no --panel or --agent with it.",
+      ],
+      [
+        ["--follow-up", "fr-1", "--agent", agentId(1), "hi"],
+        "--follow-up asks the agents of that run again: give no --panel or --agent with it.",
+      ],
+      [
+        ["--follow-up", "fr-1", "--conversation", "new", "hi"],
+        "--follow-up keeps the run's conversations: give no --conversation with it.",
+      ],
+      [
+        ["--panel", "pair", "--conversation", "conv-1", "hi"],
+        '--conversation takes agent or new, not "conv-1".',
+      ],
+      [["hi", "--follow-up"], "'--follow-up <value>' argument missing"],
+    ];
+    for (const [args, message] of cases) {
+      const result = await cli(["run", "--url", "http://127.0.0.1:9", ...args]);
+      expect(result.code, args.join(" ")).toBe(2);
+      expect(result.stderr).toContain(message);
+      expect(result.stderr).toContain("Usage: letta-fanout run");
+      expect(result.stdout).toBe("");
+    }
+    const help = await cli(["run", "--help"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('letta-fanout run --follow-up RUN_ID [options] "message"');
+    expect(help.stdout).toMatch(
+      /^ {2}--follow-up RUN_ID {5}follow up run RUN_ID: the same agents, in the same conversations$/m,
+    );
+    expect(help.stdout).toMatch(
+      /^ {2}--conversation MODE {4}agent: each agent's own conversation \(default\); new: a fresh one$/m,
+    );
   });
 });
