@@ -16,6 +16,8 @@ export interface LettaEmitter {
 }
 
 const SEND_PATH = /^\/v1\/agents\/(agent-[0-9a-f-]{36})\/messages\/?$/;
+/** The agent's own conversation in agent-direct mode (letta-wire §1.6): the agent is in the body. */
+const CONVERSATION_SEND_PATH = /^\/v1\/conversations\/default\/messages\/?$/;
 const CANCEL_PATH = /^\/v1\/agents\/agent-[0-9a-f-]{36}\/messages\/cancel\/?$/;
 /** Deltas per write when sending as fast as possible (one syscall for a burst, as a busy server would). */
 const BURST_EVENTS = 16;
@@ -24,7 +26,8 @@ const BURST_WRITES = 8;
 
 /**
  * A bench-only stand-in for Letta (BENCH.md allows "a minimal emitter if the simulator can't keep
- * up"): `POST /v1/agents/{id}/messages` with `streaming: true` answers the exact Letta SSE wire
+ * up"): `POST /v1/agents/{id}/messages` (or `/v1/conversations/default/messages` with the agent in
+ * the body, as the service sends) with `streaming: true` answers the exact Letta SSE wire
  * format (letta-wire.md §2: a ping carrying `run_id`, assistant_message deltas, `stop_reason`,
  * `usage_statistics`, `[DONE]`, then close), with every delta's text stamped with its send time
  * (see delta-text.ts). `background: true` gets Letta's 503 (no Redis), so `"auto"` falls back.
@@ -49,13 +52,18 @@ export function createLettaEmitter(): LettaEmitter {
       return;
     }
     const match = req.method === "POST" ? SEND_PATH.exec(path) : null;
-    const agentId = match?.[1];
-    if (agentId === undefined) {
+    const direct = req.method === "POST" && CONVERSATION_SEND_PATH.test(path);
+    if (match?.[1] === undefined && !direct) {
       req.resume();
       json(res, 404, { detail: "Not Found" });
       return;
     }
     void readBody(req).then((body) => {
+      const agentId = match?.[1] ?? (typeof body?.agent_id === "string" ? body.agent_id : undefined);
+      if (agentId === undefined) {
+        json(res, 422, { detail: "agent-direct mode needs agent_id in the body" });
+        return;
+      }
       if (body?.background === true) {
         json(res, 503, {
           detail: "INTERNAL_SERVER_ERROR: Background streaming requires Redis to be running.",
