@@ -1,8 +1,10 @@
 import { el, setText } from "./dom.js";
-import { AGENT_ENDED, agentStatusText, formatMs, formatRate } from "./format.js";
+import { AGENT_ENDED, agentStatusText, agentWaitText, formatMs, formatRate } from "./format.js";
 
 /** How close to the bottom (px) counts as "following" the text, so new text scrolls into view. */
 const FOLLOW_SLACK_PX = 24;
+/** Numbers the columns' element ids: one agent has a column in every turn of a thread. */
+let columnCount = 0;
 
 /**
  * One agent's column: label, status, metrics, its error, reasoning and tool calls (collapsible),
@@ -12,7 +14,7 @@ const FOLLOW_SLACK_PX = 24;
  * @param {{ onStop: (agentId: string) => void }} handlers
  */
 export function createAgentColumn(agentId, handlers) {
-  const name = el("h3", { className: "agent-name", id: `agent-${agentId}-name` });
+  const name = el("h3", { className: "agent-name", id: `agent-name-${++columnCount}` });
   const status = el("span", { className: "status" });
   const stop = el("button", {
     type: "button",
@@ -30,6 +32,7 @@ export function createAgentColumn(agentId, handlers) {
     el("div", {}, el("dt", { text: "tok/s" }), rate),
     el("div", {}, el("dt", { text: "attempts" }), attempts),
   );
+  const wait = el("p", { className: "agent-wait", hidden: true });
   const error = el("p", { className: "agent-error", hidden: true });
   const reasoningText = el("pre", { className: "reasoning-text" });
   // Open by default so thinking streams in view; a reader's toggle is never overridden.
@@ -43,7 +46,7 @@ export function createAgentColumn(agentId, handlers) {
   /** @type {Map<string, ReturnType<typeof toolCallView>>} */
   const toolViews = new Map();
   const answer = el("div", { className: "answer" });
-  const body = el("div", { className: "agent-body" }, error, reasoning, tools, answer);
+  const body = el("div", { className: "agent-body" }, wait, error, reasoning, tools, answer);
   const element = el(
     "article",
     { className: "agent", dataset: { agentId }, "aria-labelledby": name.id },
@@ -59,7 +62,7 @@ export function createAgentColumn(agentId, handlers) {
 
   /**
    * @param {any} agent the agent in the run snapshot
-   * @param {{ ttftMs?: number, retryAttempt?: number, queuePosition?: number }} extra
+   * @param {{ ttftMs?: number, retryAttempt?: number, queuePosition?: number, queueReason?: string }} extra
    * @param {boolean} runEnded
    */
   function update(agent, extra, runEnded) {
@@ -74,6 +77,9 @@ export function createAgentColumn(agentId, handlers) {
     setText(ttft, formatMs(agent.metrics ? agent.metrics.ttft_ms : extra.ttftMs));
     setText(rate, formatRate(agent.metrics?.tokens_per_second));
     setText(attempts, String(agent.metrics?.attempts ?? agent.attempts));
+    const waiting = agentWaitText(agent, extra);
+    wait.hidden = !waiting;
+    setText(wait, waiting);
     error.hidden = !agent.error;
     if (agent.error) setText(error, `${agent.error.code}: ${agent.error.message}`);
     reasoning.hidden = agent.reasoning === "";

@@ -6,13 +6,14 @@ const CUSTOM = ":ids";
 const PANEL_KEY = "letta-fanout:panel";
 
 /**
- * The "new run" form: a panel from `GET /v1/panels` or pasted agent ids, a message, and send
- * (`POST /v1/runs`, answered 202). Enter sends; Shift+Enter makes a new line.
+ * The "new run" form: a panel from `GET /v1/panels` or pasted agent ids, a message, the
+ * conversation the agents answer in, and send (`POST /v1/runs`, answered 202). Enter sends;
+ * Shift+Enter makes a new line.
  *
  * @param {HTMLFormElement} form
  * @param {{
  *   api: ReturnType<typeof import("./api.js").createApi>,
- *   onStarted: (runId: string) => void,
+ *   onStarted: (runId: string, message: string) => void,
  * }} options
  */
 export function createComposeForm(form, { api, onStarted }) {
@@ -21,6 +22,7 @@ export function createComposeForm(form, { api, onStarted }) {
   const idsField = /** @type {HTMLElement} */ (form.querySelector("#ids-field"));
   const ids = /** @type {HTMLTextAreaElement} */ (form.querySelector("#agent-ids"));
   const message = /** @type {HTMLTextAreaElement} */ (form.querySelector("#message"));
+  const conversation = /** @type {HTMLSelectElement} */ (form.querySelector("#conversation"));
   const send = /** @type {HTMLButtonElement} */ (form.querySelector("#send"));
   const problem = /** @type {HTMLElement} */ (form.querySelector("#compose-error"));
   /** @type {Map<string, string>} */
@@ -70,11 +72,13 @@ export function createComposeForm(form, { api, onStarted }) {
     const body = { message: text };
     if (target.value === CUSTOM) body.agent_ids = ids.value.split(/[\s,]+/).filter(Boolean);
     else body.panel = target.value;
+    // "agent" is the built-in default: leave it out, so a panel's own default still applies.
+    if (conversation.value === "new") body.options = { conversation: "new" };
     send.disabled = true;
     try {
       const started = await api.post("/v1/runs", body);
       setProblem(null);
-      onStarted(started.run_id);
+      onStarted(started.run_id, text);
     } catch (error) {
       setProblem(describeError(error));
     } finally {

@@ -15,7 +15,7 @@ export const AGENT_ENDED = new Set(["completed", "failed", "cancelled", "timed_o
 
 /**
  * @param {{ status: string }} agent a snapshot agent
- * @param {{ retryAttempt?: number, queuePosition?: number }} extra
+ * @param {{ retryAttempt?: number, queuePosition?: number, queueReason?: string }} extra
  */
 export function agentStatusText(agent, extra) {
   if (agent.status === "retrying" && extra.retryAttempt !== undefined) {
@@ -24,6 +24,17 @@ export function agentStatusText(agent, extra) {
   if (agent.status === "queued" && extra.queuePosition !== undefined)
     return `queued (#${extra.queuePosition})`;
   return AGENT_STATUS_TEXT[/** @type {keyof AGENT_STATUS_TEXT} */ (agent.status)] ?? agent.status;
+}
+
+/**
+ * Why a queued agent waits, in a sentence, when it is not simply the run's concurrency limit.
+ * @param {{ status: string }} agent a snapshot agent
+ * @param {{ queueReason?: string }} extra
+ */
+export function agentWaitText(agent, extra) {
+  return agent.status === "queued" && extra.queueReason === "conversation_busy"
+    ? "Waiting for its conversation (another run is using it)."
+    : "";
 }
 
 /** @param {string} status a run status */

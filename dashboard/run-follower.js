@@ -22,9 +22,11 @@ const EVENT_TYPES = [
 const REOPEN_DELAY_MS = 1_000;
 
 /**
- * @typedef {{ startTs?: number, ttftMs?: number, retryAttempt?: number, queuePosition?: number }} AgentExtra
+ * @typedef {{ startTs?: number, ttftMs?: number, retryAttempt?: number, queuePosition?: number,
+ *   queueReason?: string }} AgentExtra
  *   What a live view shows beyond the snapshot: TTFT before the agent's metrics arrive, the
- *   attempt a retry is about to make, the queue position.
+ *   attempt a retry is about to make, the queue position and what the agent waits for
+ *   (`concurrency`, or `conversation_busy`: another run is using its conversation).
  * @typedef {{ text: string, kind: "info" | "error" }} Notice
  */
 
@@ -142,8 +144,10 @@ export function followRun({ api, snapshot, onEvent, onNotice, onResync }) {
   function track(event) {
     if (typeof event.agent_id !== "string") return;
     const extra = (extras[event.agent_id] ??= {});
-    if (event.type === "agent.queued") extra.queuePosition = event.position;
-    else if (event.type === "agent.started") extra.startTs ??= event.ts;
+    if (event.type === "agent.queued") {
+      extra.queuePosition = event.position;
+      extra.queueReason = event.reason;
+    } else if (event.type === "agent.started") extra.startTs ??= event.ts;
     else if (event.type === "agent.retry") extra.retryAttempt = event.attempt;
     else if (event.type === "agent.delta" && extra.ttftMs === undefined && extra.startTs !== undefined) {
       // Measured from the first attempt's start; the agent's metrics replace it when it ends.

@@ -23,9 +23,11 @@ const MAX_ROWS = 50;
  *   api: ReturnType<typeof import("./api.js").createApi>,
  *   onPick: (runId: string) => void,
  *   onProblem: (message: string | null) => void,
- * }} options
+ *   onRunStarted?: (event: any) => void,
+ * }} options `onRunStarted` sees every `run.started` of the live feed (a follow-up names its
+ *   parent run there).
  */
-export function createRunsPanel(list, live, { api, onPick, onProblem }) {
+export function createRunsPanel(list, live, { api, onPick, onProblem, onRunStarted }) {
   /** @type {Map<string, { row: RunRow, item: HTMLLIElement }>} */
   const rows = new Map();
   /** @type {EventSource | undefined} */
@@ -89,8 +91,14 @@ export function createRunsPanel(list, live, { api, onPick, onProblem }) {
     const event = JSON.parse(message.data);
     const known = rows.get(event.run_id)?.row;
     if (event.type === "run.started") {
-      const row = { run_id: event.run_id, status: "running", created_at: new Date(event.ts).toISOString() };
+      const row = {
+        run_id: event.run_id,
+        status: "running",
+        created_at: new Date(event.ts).toISOString(),
+        panel: event.panel ?? null,
+      };
       upsert({ ...row, agents: event.agents.length, done: 0 }, true);
+      onRunStarted?.(event);
     } else if (known && event.type === "agent.completed" && known.done !== undefined) {
       upsert({ ...known, done: known.done + 1 });
     } else if (known && event.type === "run.completed") {

@@ -49,13 +49,13 @@ describe.skipIf(noBrowser !== undefined)(browserSuite("dashboard: access"), () =
     );
     expect(unlabelled).toEqual([]);
     const order: string[] = [];
-    for (let step = 0; step < 6; step += 1) {
+    for (let step = 0; step < 7; step += 1) {
       await page.keyboard.press("Tab");
       order.push(
         await page.evaluate(() => document.activeElement?.id || document.activeElement?.className || ""),
       );
     }
-    expect(order).toEqual(["skip-link", "token", "token-save", "target", "message", "send"]);
+    expect(order).toEqual(["skip-link", "token", "token-save", "target", "message", "conversation", "send"]);
     await page.selectOption("#target", "duo");
     await page.focus("#message");
     await page.keyboard.type("First line");
