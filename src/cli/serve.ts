@@ -78,7 +78,7 @@ export async function serveCommand(args: string[], env: Env): Promise<void> {
     apiKey,
     authTokens,
     log,
-    ...(store ? { store, control: store.control } : {}),
+    ...(store ? { store, control: store.control, turns: store.turns } : {}),
   });
   const { port, stop: stopServer } = await startServer(service, {
     host: config.server.host,

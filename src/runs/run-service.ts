@@ -95,6 +95,12 @@ export class RunService {
       this.options.log?.(`run ${taken.runId} was taken over but has no stored plan; it cannot be continued`);
       return;
     }
+    if (taken.lastSeq === 0) {
+      // Its last owner stopped before `run.started` was in the log (e.g. while it made the run's new
+      // conversations): nothing was sent to any agent yet, so the run starts here from the beginning.
+      this.execute(taken.runId, plan, false, undefined);
+      return;
+    }
     this.execute(taken.runId, plan, false, {
       startedAt: taken.createdAt,
       ended: taken.ended,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { CursorExpired, type EventStore } from "./event-store.js";
 import type { ContractContext } from "./event-store-contract.js";
-import { appendAll, draft, eventually, readAllRun, wholeRun } from "./event-store-contract-helpers.js";
+import {
+  appendAll,
+  DEADLINE_MS,
+  draft,
+  eventually,
+  readAllRun,
+  wholeRun,
+} from "./event-store-contract-helpers.js";
 
 const listed = async (store: EventStore, limit = 100, after?: string) =>
   (await store.listRuns(limit, after)).map((run) => run.run_id);
@@ -39,6 +46,20 @@ export function describeRunQueriesContract(context: ContractContext): void {
       expect(await store.hasRun("fr-unknown")).toBe(false);
       expect(await store.snapshot("fr-unknown")).toBeUndefined();
       expect(await listed(store)).toEqual([runId]);
+    });
+
+    it("lists a run's follow-ups in its snapshot, oldest first, while it runs and after it ended", async () => {
+      const store = await context.open();
+      const parent = context.createRun(store);
+      appendAll(store, parent, wholeRun(["agent-a"]));
+      await readAllRun(store, parent);
+      const first = context.createRun(store, { parentRunId: parent });
+      store.append(first, draft.runStarted(["agent-a"]));
+      const second = context.createRun(store, { parentRunId: parent });
+      await store.persisted(second, DEADLINE_MS);
+      await store.persisted(first, DEADLINE_MS);
+      expect((await store.snapshot(parent))?.follow_ups).toEqual([first, second]);
+      expect((await store.snapshot(first))?.follow_ups).toBeUndefined();
     });
 
     it("folds a run into its snapshot: each agent's text and reasoning, statuses, then the run's status", async () => {

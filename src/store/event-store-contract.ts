@@ -31,7 +31,10 @@ export interface ContractContext {
   /** A store with the suite's retention (generous) overridden by `retention`; closed after the test. */
   open(retention?: Partial<RetentionOptions>): Promise<EventStore>;
   /** Creates a run in `store` and returns its id (unique in the test run). */
-  createRun(store: EventStore, options?: { panel?: string | null; createdAt?: number }): string;
+  createRun(
+    store: EventStore,
+    options?: { panel?: string | null; createdAt?: number; parentRunId?: string },
+  ): string;
   /** The clock given to the store: real time plus what {@link advanceClock} added. */
   readonly now: () => number;
   readonly advanceClock: (ms: number) => void;
@@ -85,10 +88,10 @@ export function describeEventStoreContract(
         opened.push(store);
         return store;
       },
-      createRun(store, { panel = null, createdAt = context.now() } = {}) {
+      createRun(store, { panel = null, createdAt = context.now(), parentRunId } = {}) {
         runs += 1;
         const runId = `fr-contract-${runs}`;
-        store.createRun({ runId, panel, createdAt });
+        store.createRun({ runId, panel, createdAt, ...(parentRunId === undefined ? {} : { parentRunId }) });
         return runId;
       },
       now: () => Date.now() + clockOffset,

@@ -24,8 +24,8 @@ import type { RedisKeys } from "./redis-keys.js";
  * KEYS: firehose, firehose head, runs, leases.
  * ARGV: prefix, firehose channel, max firehose events, max events per run, run TTL s, max runs, safety TTL
  * s, owner, lease ms, number of runs; then per run: id, panel, created_at ms ("" unless the batch
- * creates it), status, agents, ended_at ms, snapshot JSON ("" = unchanged), plan JSON, progress
- * count, event count; then per progress: agent id, JSON; then per event: seq, type, agent id,
+ * creates it), parent run id (a follow-up's, "" for none), status, agents, ended_at ms, snapshot
+ * JSON ("" = unchanged), plan JSON, progress count, event count; then per progress: agent id, JSON; then per event: seq, type, agent id,
  * frame. Returns each run's last seq, then the firehose head.
  */
 export const APPEND_SCRIPT = `
@@ -35,7 +35,7 @@ local maxFh, maxEv, ttl, maxRuns, safety = ARGV[3], ARGV[4], tonumber(ARGV[5]), 
 local owner, leaseMs = ARGV[8], tonumber(ARGV[9])
 local nruns = tonumber(ARGV[10])
 local function int(x) return string.format('%.0f', x) end
-local function skip(i) return i + 10 + 2 * tonumber(ARGV[i + 8]) + 4 * tonumber(ARGV[i + 9]) end
+local function skip(i) return i + 11 + 2 * tonumber(ARGV[i + 9]) + 4 * tonumber(ARGV[i + 10]) end
 
 local fenced, norun, creating, gaps, nextSeq = {}, {}, {}, {}, {}
 local i = 11
@@ -50,9 +50,9 @@ for r = 1, nruns do
       fenced[#fenced + 1] = id
     end
   end
-  local n = tonumber(ARGV[i + 9])
+  local n = tonumber(ARGV[i + 10])
   if n > 0 then
-    local first = i + 10 + 2 * tonumber(ARGV[i + 8])
+    local first = i + 11 + 2 * tonumber(ARGV[i + 9])
     local expected = nextSeq[id]
     if expected == nil then
       expected = 1
@@ -79,9 +79,10 @@ local first = tonumber(redis.call('GET', fhHead))
 local head = first
 i = 11
 for r = 1, nruns do
-  local id, panel, created, status, agents, endedAt, snapshot, plan = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7]
-  local nprogress, n = tonumber(ARGV[i + 8]), tonumber(ARGV[i + 9])
-  i = i + 10
+  local id, panel, created, parent = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local status, agents, endedAt, snapshot, plan = ARGV[i + 4], ARGV[i + 5], ARGV[i + 6], ARGV[i + 7], ARGV[i + 8]
+  local nprogress, n = tonumber(ARGV[i + 9]), tonumber(ARGV[i + 10])
+  i = i + 11
   local base = prefix .. 'run:' .. id
   local log, meta = base .. ':log', base .. ':meta'
   if created ~= '' and redis.call('EXISTS', meta) == 0 then
@@ -90,6 +91,15 @@ for r = 1, nruns do
     redis.call('SET', base .. ':lease', owner, 'PX', leaseMs)
     redis.call('ZADD', leases, nowMs + leaseMs, id)
     if plan ~= '' then redis.call('SET', base .. ':plan', plan, 'EX', safety) end
+    if parent ~= '' then
+      -- A follow-up is listed on its parent, in the parent's meta (so it expires with it).
+      local parentMeta = prefix .. 'run:' .. parent .. ':meta'
+      if redis.call('EXISTS', parentMeta) == 1 then
+        local before = redis.call('HGET', parentMeta, 'follow_ups')
+        if before then redis.call('HSET', parentMeta, 'follow_ups', before .. ' ' .. id)
+        else redis.call('HSET', parentMeta, 'follow_ups', id) end
+      end
+    end
     redis.call('ZADD', runs, created, id)
     local excess = redis.call('ZCARD', runs) - maxRuns
     if excess > 0 then
@@ -168,6 +178,8 @@ export interface RunBatch {
   panel: string | null;
   /** Set when this batch creates the run (its first flush). */
   createdAt: number | undefined;
+  /** A follow-up's parent run, set with its creation: the script lists the follow-up on it. */
+  parent?: string | undefined;
   /** Summary fields for `GET /v1/runs` that changed in this batch. */
   status: string | undefined;
   agents: number | undefined;
@@ -211,6 +223,7 @@ export function appendScriptArgs(
       batch.runId,
       batch.panel ?? "",
       batch.createdAt === undefined ? "" : String(batch.createdAt),
+      batch.parent ?? "",
       batch.status ?? "",
       batch.agents === undefined ? "" : String(batch.agents),
       batch.endedAt === undefined ? "" : String(batch.endedAt),

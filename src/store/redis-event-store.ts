@@ -1,3 +1,4 @@
+import { RedisConversationTurns } from "./redis-conversation-turns.js";
 import type { EventDraft } from "../protocol/events.js";
 import { emptySnapshot, foldEvent, type RunSnapshot } from "../protocol/run-snapshot.js";
 import { EventLog } from "./event-log.js";
@@ -37,6 +38,8 @@ const SWEEP_MS = 10_000;
 export class RedisEventStore implements EventStore {
   /** Cancel, takeover and handover between the instances on this Redis; the service's RunControl. */
   readonly control: RedisRunControl;
+  /** One writer per Letta conversation across the instances on this Redis; the service's turns. */
+  readonly turns: RedisConversationTurns;
   private readonly own = new Map<string, OwnRun>();
   private readonly live: LiveTails;
   private readonly writer: RedisRunWriter;
@@ -64,6 +67,7 @@ export class RedisEventStore implements EventStore {
       options.owner,
       options.leaseMs,
     );
+    this.turns = new RedisConversationTurns((args) => options.link.send(args), options.keys);
     this.control = new RedisRunControl(options.link, options.keys, leases, options.renewMs, {
       running: () =>
         [...this.own].filter(([, run]) => run.inRedis && run.endedAt === undefined).map(([runId]) => runId),
@@ -123,6 +127,7 @@ export class RedisEventStore implements EventStore {
     });
     const batch = this.writer.batchOf(meta.runId, meta.panel);
     batch.createdAt = meta.createdAt;
+    if (meta.parentRunId !== undefined) batch.parent = meta.parentRunId;
     if (meta.plan !== undefined) batch.plan = JSON.stringify(meta.plan);
   }
 
@@ -202,10 +207,16 @@ export class RedisEventStore implements EventStore {
     return Number(await link.send(["GET", keys.firehoseHead]));
   }
 
-  snapshot(runId: string): Promise<RunSnapshot | undefined> {
+  async snapshot(runId: string): Promise<RunSnapshot | undefined> {
+    const { link, keys } = this.options;
     const own = this.own.get(runId);
-    if (own) return Promise.resolve(own.snapshot);
-    return snapshotFromRedis(this.options.link, this.options.keys, runId);
+    // Follow-ups may start on any instance: they are listed in Redis, also for a run written here.
+    const [snapshot, followUps] = await Promise.all([
+      own ? own.snapshot : snapshotFromRedis(link, keys, runId),
+      link.send(["HGET", keys.runMeta(runId), "follow_ups"]) as Promise<string | null>,
+    ]);
+    if (!snapshot || typeof followUps !== "string") return snapshot;
+    return { ...snapshot, follow_ups: followUps.split(" ") };
   }
 
   listRuns(limit: number, after: string | undefined): Promise<RunSummary[]> {

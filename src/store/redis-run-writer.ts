@@ -195,6 +195,7 @@ export class RedisRunWriter {
           events: next.events.slice(0, cut),
         });
         next.createdAt = undefined;
+        next.parent = undefined;
         next.plan = undefined;
         next.events = next.events.slice(cut);
       }

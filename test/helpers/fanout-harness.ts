@@ -58,7 +58,7 @@ export type Instance = Omit<Harness, "sim">;
 export async function startInstance(
   sim: Simulator,
   config: FanoutConfigInput = {},
-  shared: Pick<ServiceOptions, "store" | "control"> = {},
+  shared: Pick<ServiceOptions, "store" | "control" | "turns"> = {},
 ): Promise<Instance> {
   const parsed = FanoutConfig.parse(config);
   const logs: string[] = [];

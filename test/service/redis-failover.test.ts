@@ -38,7 +38,10 @@ describe.skipIf(!redisAvailable)(redisSuite("failover between instances on one R
     const prefix = redis.keyPrefix();
     for (let index = 0; index < count; index++) {
       const store = await connectRedisStore({ url: redis.url, retention: RETENTION, prefix, ...LEASE });
-      nodes.push({ store, instance: await startInstance(sim, {}, { store, control: store.control }) });
+      nodes.push({
+        store,
+        instance: await startInstance(sim, {}, { store, control: store.control, turns: store.turns }),
+      });
     }
     return nodes;
   }

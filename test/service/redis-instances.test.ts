@@ -38,7 +38,7 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
         retention: RETENTION,
         prefix,
       });
-      instances.push(await startInstance(sim, {}, { store, control: store.control }));
+      instances.push(await startInstance(sim, {}, { store, control: store.control, turns: store.turns }));
     }
     return instances;
   }
@@ -166,5 +166,60 @@ describe.skipIf(!redisAvailable)(redisSuite("several instances on one Redis"), (
       "cancelled",
     ]);
     expect(events.at(-1)).toMatchObject({ type: "run.completed", status: "cancelled" });
+  });
+
+  it("holds one writer per conversation across instances: asks on A and B at once run one after the other per agent", async () => {
+    const echo = (n: number) =>
+      scripted(n, "You said: {{message}}", { speed: { ttft_ms: 0, tokens_per_second: 150 } });
+    const [a, b] = await start([echo(1), echo(2)]);
+    if (!a || !b) throw new Error("two instances");
+    const agents = [agentId(1), agentId(2)];
+    const [onA, onB] = await Promise.all([
+      a.stream({ message: "asked on instance A", agent_ids: agents }),
+      b.stream({ message: "asked on instance B", agent_ids: agents }),
+    ]);
+    const [eventsA, eventsB] = await Promise.all([readEvents(onA), readEvents(onB)]);
+    expect(reassemble(eventsA)).toEqual(
+      Object.fromEntries(agents.map((id) => [id, "You said: asked on instance A"])),
+    );
+    expect(reassemble(eventsB)).toEqual(
+      Object.fromEntries(agents.map((id) => [id, "You said: asked on instance B"])),
+    );
+    // At "Letta": two runs per agent in its default conversation, never at the same time.
+    for (const id of agents) expect(sim?.record.runs(id)).toHaveLength(2);
+    expect(sim?.record.overlaps()).toEqual([]);
+    // The run that came second says, per agent, that it waited for the conversation.
+    const waited = [...ofType(eventsA, "agent.queued"), ...ofType(eventsB, "agent.queued")];
+    expect(waited.map((event) => [event.agent_id, event.reason]).sort()).toEqual(
+      agents.map((id) => [id, "conversation_busy"]),
+    );
+  });
+
+  it("follows up on B a run started on A, in the same conversations, and lists it on the parent everywhere", async () => {
+    const [a, b] = await start([scripted(1, "You said: {{message}}")]);
+    if (!a || !b) throw new Error("two instances");
+    const parent = await readEvents(
+      await a.stream({ message: "first", agent_ids: [agentId(1)], options: { conversation: "new" } }),
+    );
+    const parentId = parent[0]?.run_id ?? "";
+    const child = await readEvents(
+      await b.post(`/v1/runs/${parentId}/follow-ups`, { message: "second" }, { accept: "text/event-stream" }),
+    );
+    expect(reassemble(child)).toEqual({ [agentId(1)]: "You said: second" });
+    const conversation = ofType(parent, "run.started")[0]?.agents[0]?.conversation_id ?? "";
+    expect(ofType(child, "run.started")[0]).toMatchObject({
+      parent_run_id: parentId,
+      agents: [{ agent_id: agentId(1), conversation_id: conversation }],
+    });
+    expect(sim?.record.conversationMessages(conversation, agentId(1)).map((m) => m.text)).toEqual([
+      "first",
+      "second",
+    ]);
+    for (const instance of [a, b]) {
+      const snapshot = (await (await fetch(`${instance.url}/v1/runs/${parentId}`)).json()) as {
+        follow_ups?: string[];
+      };
+      expect(snapshot.follow_ups).toEqual([child[0]?.run_id]);
+    }
   });
 });

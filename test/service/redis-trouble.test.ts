@@ -50,7 +50,7 @@ describe.skipIf(!redisAvailable)(redisSuite("Redis trouble"), () => {
       renewMs,
       leaseMs: Math.max(10_000, 3 * renewMs),
     });
-    instance = await startInstance(sim, {}, { store, control: store.control });
+    instance = await startInstance(sim, {}, { store, control: store.control, turns: store.turns });
     return { redis, sim, instance };
   }
 
