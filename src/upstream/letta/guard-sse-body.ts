@@ -41,7 +41,8 @@ export function guardSseBody(
   maxEventBytes: number,
   scrub: Scrub,
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+  // Taken at the first pull: a body that `decodeLettaStream` reads from its source is never pulled.
+  let sourceReader: ReadableStreamDefaultReader<Uint8Array> | undefined;
   const splitter = new SseEventSplitter();
   /** The parts of the event in progress that came in earlier chunks (views, not copies). */
   let held: Uint8Array[] = [];
@@ -62,6 +63,7 @@ export function guardSseBody(
     {
       async pull(controller) {
         if (failure) return controller.error(failure);
+        const reader = (sourceReader ??= source.getReader());
         // A pull must enqueue, close or fail: one that returns with nothing is not called again.
         for (;;) {
           const { done, value } = await reader.read();
@@ -103,7 +105,7 @@ export function guardSseBody(
           if (start > 0) return;
         }
       },
-      cancel: (reason) => reader.cancel(reason),
+      cancel: (reason) => (sourceReader ?? source).cancel(reason),
     },
     { highWaterMark: 0 },
   );
@@ -130,7 +132,7 @@ function isDone(event: Buffer): boolean {
 }
 
 /** Reads what follows `[DONE]` (bounded in time and bytes) and drops it, then lets go. */
-function drainThenCancel(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+export function drainThenCancel(reader: ReadableStreamDefaultReader<Uint8Array>): void {
   const timer = setTimeout(() => void reader.cancel().catch(() => undefined), AFTER_DONE_MS);
   timer.unref();
   void (async () => {

@@ -16,7 +16,9 @@ export interface GuardOptions {
  *   errors, and every message built from them (agent errors, the tag-panel 502, logs), can
  *   never carry the API key a careless server echoed.
  * - A `text/event-stream` response is split into whole events, bounded, scrubbed where it
- *   carries error text, and ended after `[DONE]` (`guardSseBody`).
+ *   carries error text, and ended after `[DONE]` (`guardSseBody`), for whoever iterates the
+ *   SDK's `Stream`. The service's own reader, `decodeLettaStream`, takes the body under it
+ *   (`takeSourceBody`) and does the same in the pass that decodes it.
  * The SDK does not check the content type of streaming responses (letta-wire §4.1); a server
  * that mislabels one gets no event-size bound.
  */
@@ -26,12 +28,31 @@ export function guardedFetch(options: GuardOptions, inner: typeof fetch = fetch)
     if (!response.ok) return scrubbedResponse(response, options.scrub);
     const type = response.headers.get("content-type") ?? "";
     if (!response.body || !type.toLowerCase().startsWith("text/event-stream")) return response;
-    return new Response(guardSseBody(response.body, options.maxEventBytes, options.scrub), {
+    const guarded = new Response(guardSseBody(response.body, options.maxEventBytes, options.scrub), {
       status: response.status,
       statusText: response.statusText,
       headers: response.headers,
     });
+    sourceBodies.set(guarded, { body: response.body, options });
+    return guarded;
   };
+}
+
+/** The unguarded body of each guarded SSE response, for a reader that applies the guard itself. */
+const sourceBodies = new WeakMap<Response, { body: ReadableStream<Uint8Array>; options: GuardOptions }>();
+
+/**
+ * The body under a `text/event-stream` response of `guardedFetch`, with the guard's options, for
+ * `decodeLettaStream`, which applies the same bounds and scrubbing in its own single pass (the
+ * guard's stream is then never read). Once only: undefined for any other response, or the second
+ * time.
+ */
+export function takeSourceBody(
+  response: Response,
+): { body: ReadableStream<Uint8Array>; options: GuardOptions } | undefined {
+  const source = sourceBodies.get(response);
+  sourceBodies.delete(response);
+  return source;
 }
 
 /** The same error response with its body scrubbed (error bodies are small: read whole). */
