@@ -1,7 +1,6 @@
 import { createApi, describeError } from "./api.js";
 import { createComposeForm } from "./compose-form.js";
 import { el, setText } from "./dom.js";
-import { recallMessage, rememberMessage } from "./message-memory.js";
 import { followRun } from "./run-follower.js";
 import { emptySnapshot } from "./run-snapshot.js";
 import { createRunView } from "./run-view.js";
@@ -55,8 +54,8 @@ const runs = createRunsPanel(/** @type {HTMLUListElement} */ ($("#runs-list")), 
 const compose = createComposeForm(/** @type {HTMLFormElement} */ ($("#compose")), {
   api,
   onStarted: (runId, message) => {
-    rememberMessage(runId, message);
     void attach(runId, true);
+    view.setMessage(runId, message);
     // On a phone the run sits below the form: bring it into view once there is one to watch.
     const top = $("#run").getBoundingClientRect().top;
     if (top > window.innerHeight * 0.6) $("#run").scrollIntoView({ block: "start", behavior: "smooth" });
@@ -103,7 +102,7 @@ function addTurn(shown, snapshot) {
   /** @type {Turn} */
   const turn = { runId: snapshot.run_id, snapshot, extras: {}, stop: () => {} };
   shown.turns.set(turn.runId, turn);
-  view.addTurn(turn.runId, recallMessage(turn.runId));
+  view.addTurn(turn.runId, messageOf(snapshot));
   view.render(turn.runId, snapshot, turn.extras);
   const focused = shown.turns.get(shown.focus);
   // The header counts the turns.
@@ -155,7 +154,6 @@ async function followUp(message) {
   const last = shown ? [...shown.turns.keys()].at(-1) : undefined;
   if (!shown || last === undefined) throw new Error("No run on screen to follow up.");
   const started = await api.post(`/v1/runs/${encodeURIComponent(last)}/follow-ups`, { message });
-  rememberMessage(started.run_id, message);
   if (thread !== shown) return;
   addFreshTurn(shown, started.run_id);
   view.setMessage(started.run_id, message);
@@ -195,7 +193,11 @@ function schedule(runId, agentId) {
     frame = 0;
     for (const [id, agents] of dirty) {
       const turn = thread?.turns.get(id);
-      if (turn) view.render(id, turn.snapshot, turn.extras, agents === "all" ? undefined : agents);
+      if (!turn) continue;
+      // run.started names the message (a turn asked elsewhere learns it here).
+      const message = agents === "all" ? messageOf(turn.snapshot) : undefined;
+      if (message !== undefined) view.setMessage(id, message);
+      view.render(id, turn.snapshot, turn.extras, agents === "all" ? undefined : agents);
     }
     dirty.clear();
   });
@@ -250,3 +252,16 @@ window.addEventListener("hashchange", () => {
 void compose.loadPanels();
 void runs.start();
 if (hashRunId()) void attach(hashRunId());
+
+/**
+ * The message a run asked, as text (`run.started.message`: text, or Letta text parts).
+ * @param {any} snapshot
+ * @returns {string | undefined}
+ */
+function messageOf(snapshot) {
+  const message = snapshot.message;
+  if (typeof message === "string") return message;
+  if (Array.isArray(message))
+    return message.map((/** @type {{ text: string }} */ part) => part.text).join("\n");
+  return undefined;
+}

@@ -27,12 +27,14 @@ export function agentStatusText(agent, extra) {
 }
 
 /**
- * Why a queued agent waits, in a sentence, when it is not simply the run's concurrency limit.
- * @param {{ status: string }} agent a snapshot agent
+ * Why a queued agent waits, in a sentence, when it is not simply the run's concurrency limit
+ * (the snapshot keeps the reason, so a reload still says it).
+ * @param {{ status: string, queued_reason?: string }} agent a snapshot agent
  * @param {{ queueReason?: string }} extra
  */
 export function agentWaitText(agent, extra) {
-  return agent.status === "queued" && extra.queueReason === "conversation_busy"
+  const reason = agent.queued_reason ?? extra.queueReason;
+  return agent.status === "queued" && reason === "conversation_busy"
     ? "Waiting for its conversation (another run is using it)."
     : "";
 }

@@ -62,14 +62,10 @@ export function createTurnView(runId, handlers) {
       else element.removeAttribute("aria-current");
     },
 
-    /** @param {string | undefined} text the message, when this browser knows it */
+    /** @param {string | undefined} text the message, once known (its run.started names it) */
     setMessage(text) {
       message.dataset.known = String(text !== undefined);
-      setText(
-        messageText,
-        text ??
-          "Not known to this browser: the service does not return a run's message, and it was asked elsewhere.",
-      );
+      setText(messageText, text ?? "…");
     },
 
     /** @param {string[]} runIds the run's follow-ups that the thread on screen does not go on with */

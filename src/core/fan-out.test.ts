@@ -156,6 +156,7 @@ describe("fanOut: conversations (one writer per conversation, API.md §1)", () =
       type: "run.started",
       agents: [{ agent_id: agent(1), conversation_id: upstream.conversations[0]?.conversationId }],
       options: {},
+      message: "hi",
       parent_run_id: "fr-parent",
     });
   });

@@ -219,6 +219,7 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
           ...(resolved.ids[agentId] === undefined ? {} : { conversation_id: resolved.ids[agentId] }),
         })),
         options: plan.effectiveOptions,
+        message: plan.message,
         ...(plan.panel === undefined ? {} : { panel: plan.panel }),
         ...(plan.parentRunId === undefined ? {} : { parent_run_id: plan.parentRunId }),
       });

@@ -61,6 +61,8 @@ export const RunStartedEvent = z.object({
     }),
   ),
   options: z.record(z.string(), z.unknown()),
+  /** The message the agents were sent (as the request gave it: text, or Letta text parts). */
+  message: z.union([z.string(), z.array(z.object({ type: z.literal("text"), text: z.string() }))]).optional(),
   /** The panel the run was asked of, if any. */
   panel: z.string().optional(),
   /** Set on a follow-up (`POST /v1/runs/{id}/follow-ups`): the run it follows. */

@@ -3,6 +3,8 @@ import type { AgentMetrics, EventDraft, FanoutEvent, RunMetrics } from "./events
 /** One agent in `GET /v1/runs/{id}` (API.md §3), built from the run's events. */
 export interface AgentSnapshot {
   label?: string;
+  /** While it waits (`queued`): for what, as its `agent.queued` said. */
+  queued_reason?: "concurrency" | "conversation_busy";
   /** The Letta conversation it answers in (`default` or `conv-…`). */
   conversation_id?: string;
   status: "pending" | "queued" | "running" | "retrying" | "completed" | "failed" | "cancelled" | "timed_out";
@@ -22,6 +24,8 @@ export interface RunSnapshot {
   created_at: string;
   completed_at?: string;
   options: Record<string, unknown>;
+  /** The message the agents were sent. */
+  message?: string | { type: "text"; text: string }[];
   /** The panel the run was asked of, if any. */
   panel?: string;
   /** Set on a follow-up: the run it follows. */
@@ -60,6 +64,7 @@ export function foldEvent(snapshot: RunSnapshot, event: EventDraft, seq: number,
   snapshot.last_seq = seq;
   if (event.type === "run.started") {
     snapshot.options = event.options;
+    if (event.message !== undefined) snapshot.message = event.message;
     if (event.panel !== undefined) snapshot.panel = event.panel;
     if (event.parent_run_id !== undefined) snapshot.parent_run_id = event.parent_run_id;
     for (const { agent_id, label, conversation_id } of event.agents) {
@@ -87,9 +92,11 @@ export function foldEvent(snapshot: RunSnapshot, event: EventDraft, seq: number,
   switch (event.type) {
     case "agent.queued":
       agent.status = "queued";
+      if (event.reason !== undefined) agent.queued_reason = event.reason;
       break;
     case "agent.started":
       agent.status = "running";
+      delete agent.queued_reason;
       agent.attempts = event.attempt;
       break;
     case "agent.retry":

@@ -50,6 +50,7 @@ describe('conversation: "agent" (the default): one writer per conversation', () 
     // queued_ms counts the wait: most of the time the earlier run's agent took to answer (the two
     // runs started a few ms apart).
     const earlier = later === a ? b : a;
+    expect(ofType(later, "run.started")[0]?.message).toMatch(/^(first|second) question here$/);
     for (const done of ofType(later, "agent.completed")) {
       const other = ofType(earlier, "agent.completed").find((event) => event.agent_id === done.agent_id);
       expect(done.metrics.queued_ms).toBeGreaterThanOrEqual((other?.metrics.duration_ms ?? Infinity) / 2);
@@ -141,6 +142,11 @@ describe("follow-ups (POST /v1/runs/{id}/follow-ups)", () => {
       await fetch(`${harness.url}/v1/runs/${child[0]?.run_id}`)
     ).json()) as RunSnapshot;
     expect(childSnapshot.parent_run_id).toBe(parentId);
+    // Each turn says what it asked (a thread view shows the questions).
+    expect([snapshot.message, childSnapshot.message]).toEqual([
+      "what is a panel",
+      "now compare your answers",
+    ]);
   });
 
   it("follows up in the agents' own conversations, with the 202 form too", async () => {
