@@ -40,47 +40,54 @@ export function decodeLettaStream(response: Response, options?: GuardOptions): A
     return { done: true, value: undefined };
   };
 
-  return {
-    async next(): Promise<IteratorResult<unknown>> {
-      for (;;) {
-        if (taken < messages.length) return { done: false, value: messages[taken++] };
-        messages.length = 0;
-        taken = 0;
-        if (ended) return { done: true, value: undefined };
-        const failure = decoder.failure;
-        if (failure) {
-          ended = true;
-          throw failure;
-        }
-        if (bodyEnded) return finish();
-        if (body === null) {
-          ended = true;
-          // The SDK's words (core/streaming.js `_iterSSEMessages`).
-          throw new LettaError("Attempted to iterate over a response with no body");
-        }
-        reader ??= body.getReader();
-        let result: ReadableStreamReadResult<Uint8Array>;
-        try {
-          result = await reader.read();
-        } catch (error) {
-          // The SDK's `Stream` ends quietly on an abort (`isAbortError`) and throws anything else.
-          if (isAbortError(error)) return finish();
-          ended = true;
-          throw error;
-        }
-        if (result.done) {
-          decoder.end();
-          bodyEnded = true;
-          continue;
-        }
-        const value = result.value;
-        decoder.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
-        if (!decoder.finished) continue;
-        // Over in-band: at [DONE] let the body go as the guard does; after a failure, drop it.
-        if (decoder.failure) void reader.cancel().catch(() => undefined);
-        else drainThenCancel(reader);
-        bodyEnded = true;
+  /** Reads on until a message, the end or an error (the async path: one read or more). */
+  const pull = async (): Promise<IteratorResult<unknown>> => {
+    for (;;) {
+      if (taken < messages.length) return { done: false, value: messages[taken++] };
+      messages.length = 0;
+      taken = 0;
+      if (ended) return { done: true, value: undefined };
+      const failure = decoder.failure;
+      if (failure) {
+        ended = true;
+        throw failure;
       }
+      if (bodyEnded) return finish();
+      if (body === null) {
+        ended = true;
+        // The SDK's words (core/streaming.js `_iterSSEMessages`).
+        throw new LettaError("Attempted to iterate over a response with no body");
+      }
+      reader ??= body.getReader();
+      let result: ReadableStreamReadResult<Uint8Array>;
+      try {
+        result = await reader.read();
+      } catch (error) {
+        // The SDK's `Stream` ends quietly on an abort (`isAbortError`) and throws anything else.
+        if (isAbortError(error)) return finish();
+        ended = true;
+        throw error;
+      }
+      if (result.done) {
+        decoder.end();
+        bodyEnded = true;
+        continue;
+      }
+      const value = result.value;
+      decoder.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      if (!decoder.finished) continue;
+      // Over in-band: at [DONE] let the body go as the guard does; after a failure, drop it.
+      if (decoder.failure) void reader.cancel().catch(() => undefined);
+      else drainThenCancel(reader);
+      bodyEnded = true;
+    }
+  };
+
+  return {
+    // Most calls find a decoded message waiting: no async function, no await for those.
+    next(): Promise<IteratorResult<unknown>> {
+      if (taken < messages.length) return Promise.resolve({ done: false, value: messages[taken++] });
+      return pull();
     },
 
     async return(): Promise<IteratorResult<unknown>> {

@@ -72,17 +72,16 @@ export function createLettaAgentSource(client: Letta): AgentSource {
 /** Maps each Letta message and turns read errors into the core's failures. */
 function mapStream(iterator: AsyncIterator<unknown>, signal: AbortSignal): AsyncIterator<UpstreamItem> {
   const state = newMappingState();
+  const mapped = (result: IteratorResult<unknown>): IteratorResult<UpstreamItem> =>
+    result.done
+      ? { done: true, value: undefined }
+      : { done: false, value: mapLettaMessage(result.value as Record<string, unknown>, state) };
+  const failed = (error: unknown): never => {
+    throw streamFailure(error, signal);
+  };
   return {
-    async next(): Promise<IteratorResult<UpstreamItem>> {
-      let result: IteratorResult<unknown>;
-      try {
-        result = await iterator.next();
-      } catch (error) {
-        throw streamFailure(error, signal);
-      }
-      if (result.done) return { done: true, value: undefined };
-      return { done: false, value: mapLettaMessage(result.value as Record<string, unknown>, state) };
-    },
+    // One `then` per message, not an async function awaiting another (this is once per event).
+    next: (): Promise<IteratorResult<UpstreamItem>> => iterator.next().then(mapped, failed),
     async return(): Promise<IteratorResult<UpstreamItem>> {
       await iterator.return?.();
       return { done: true, value: undefined };
