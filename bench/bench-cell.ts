@@ -1,8 +1,12 @@
 /** The scenarios of BENCH.md this suite runs (D–F are reported as not measured). */
 export type Scenario = "A" | "B" | "C";
 
-/** Who serves the readers: the load client itself, the raw relay, or the service (by encoding). */
-export type TargetName = "direct" | "raw-node" | "ours" | "ours+gzip" | "ours+br";
+/**
+ * Who serves the readers: the load client itself, the raw relay, the service (by encoding), or a
+ * peer of bench/peers/ (`nginx` and `fastapi-pass` pass one Letta stream through, `fastapi` fans out).
+ */
+export type TargetName =
+  "direct" | "raw-node" | "ours" | "ours+gzip" | "ours+br" | "nginx" | "fastapi" | "fastapi-pass";
 
 /** Where the service keeps its run logs (config `store`): its own memory, or Redis Streams. */
 export type StoreName = "memory" | "redis";
@@ -41,7 +45,8 @@ export interface CellRun {
 /** The runs of `cell` in order: each target, with `ours` once per store in `stores` (when available). */
 export function cellRuns(cell: BenchCell, redisAvailable: boolean): CellRun[] {
   return cell.targets.flatMap((target): CellRun[] => {
-    if (target === "direct" || target === "raw-node") return [{ target, store: undefined }];
+    // Only the service has a store.
+    if (!target.startsWith("ours")) return [{ target, store: undefined }];
     if (target !== "ours") return [{ target, store: "memory" }];
     return cell.stores
       .filter((store) => store === "memory" || redisAvailable)

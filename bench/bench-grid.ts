@@ -2,6 +2,10 @@ import type { BenchCell, Scenario, StoreName, TargetName } from "./bench-cell.js
 
 const BASE: TargetName[] = ["direct", "raw-node", "ours"];
 const COMPRESSED: TargetName[] = [...BASE, "ours+gzip", "ours+br"];
+/** A: the peers too (bench/peers/): nginx and FastAPI passing the Letta stream through, FastAPI's fan-out relay. */
+const WITH_PEERS: TargetName[] = ["direct", "raw-node", "nginx", "fastapi-pass", "fastapi", "ours"];
+/** B up to this many agents: the FastAPI fan-out relay too (one httpx stream per agent). */
+const FASTAPI_MAX_AGENTS = 100;
 
 const MEMORY: StoreName[] = ["memory"];
 /** The cells of the Redis issue's table: the service on memory, then on Redis, side by side. */
@@ -20,7 +24,7 @@ function passthrough(rate: number, payload: number, tokens: number, stores = MEM
     readers: 0,
     repeats: 1,
     timeoutMs: 30_000,
-    targets: BASE,
+    targets: WITH_PEERS,
     stores,
   };
 }
@@ -52,7 +56,7 @@ function fanIn(agents: number, tokens: number, stores = MEMORY): BenchCell {
     readers: 0,
     repeats: 1,
     timeoutMs: 60_000,
-    targets: BASE,
+    targets: agents <= FASTAPI_MAX_AGENTS ? ["direct", "raw-node", "fastapi", "ours"] : BASE,
     stores,
   };
 }

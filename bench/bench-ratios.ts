@@ -28,14 +28,23 @@ export function benchRatios(results: readonly CellResult[], quick: boolean): Rat
 
   const a1000 = (target: TargetName) => find(results, "1,000 ev/s · 60 B", target)?.latency.p99;
   const [oursP99, rawP99] = [a1000("ours"), a1000("raw-node")];
+  const nginxP99 = a1000("nginx");
+  const nginxName = "added p99 latency, ours − nginx, at 1,000 events/s";
   rows.push(
-    notMeasured(
-      "added p99 latency, ours − nginx, at 1,000 events/s",
-      "≤ +0.5 ms",
-      oursP99 !== undefined && rawP99 !== undefined
-        ? `nginx not in this issue; ours − raw-node here: ${signed(oursP99 - rawP99)} ms`
-        : "nginx not in this issue",
-    ),
+    oursP99 === undefined || nginxP99 === undefined
+      ? noData(
+          nginxName,
+          "≤ +0.5 ms",
+          oursP99 === undefined ? "cell not run" : "nginx not run (see the notes)",
+        )
+      : judged(
+          nginxName,
+          "≤ +0.5 ms",
+          oursP99 - nginxP99,
+          0.5,
+          "ms",
+          `p99 ours ${fixed(oursP99)}, nginx ${fixed(nginxP99)}, raw-node ${rawP99 === undefined ? "—" : fixed(rawP99)} ms (1,000 ev/s · 60 B)`,
+        ),
   );
 
   const ttfeCell = quick ? "TTFE ×10" : "TTFE ×20";
@@ -56,14 +65,22 @@ export function benchRatios(results: readonly CellResult[], quick: boolean): Rat
   );
 
   const maxCell = find(results, "max · 60 B", "ours");
+  const fastapiMax = find(results, "max · 60 B", "fastapi");
+  const fastapiName = "events/s, ours ÷ fastapi fan-out (A, 1 agent as fast as possible)";
+  const perSecond = (value: number) => Math.round(value).toLocaleString("en-US");
+  const cpu = (value: number | undefined) => (value === undefined ? "—" : fixed(value, 1));
   rows.push(
-    notMeasured(
-      "events/s, ours ÷ fastapi (A, as fast as possible)",
-      "≥ 5",
-      maxCell
-        ? `fastapi not in this issue; ours here: ${Math.round(maxCell.eventsPerSecond).toLocaleString("en-US")} ev/s`
-        : "fastapi not in this issue",
-    ),
+    !maxCell || !fastapiMax || fastapiMax.eventsPerSecond === 0
+      ? noData(fastapiName, "≥ 5", maxCell ? "fastapi not run (see the notes)" : "cell not run")
+      : judged(
+          fastapiName,
+          "≥ 5",
+          maxCell.eventsPerSecond / fastapiMax.eventsPerSecond,
+          5,
+          "×",
+          `${perSecond(maxCell.eventsPerSecond)} vs ${perSecond(fastapiMax.eventsPerSecond)} ev/s; CPU µs/ev ours ${cpu(maxCell.serverCpuUsPerEvent)}, fastapi ${cpu(fastapiMax.serverCpuUsPerEvent)}`,
+          true,
+        ),
   );
   rows.push(notMeasured("RSS per idle reader, ours", "≤ 16 KiB", "scenario F not in this issue"));
   rows.push(

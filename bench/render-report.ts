@@ -20,7 +20,7 @@ export interface BenchMeta {
 }
 
 const TITLES: Record<Scenario, string> = {
-  A: "A passthrough: 1 agent → 1 reader (the run's own stream)",
+  A: "A passthrough: 1 agent → 1 reader (the run's own stream; nginx, fastapi-pass: the Letta stream passed through)",
   B: "B fan-in: N agents × 50 tok/s → 1 reader (the run's own stream)",
   C: "C fan-out (+ G compression): one run of 4 agents × 50 tok/s → N readers of GET /v1/runs/{id}/events",
 };
@@ -32,7 +32,9 @@ const added = (value: number | undefined, floor: number | undefined) =>
   value === undefined || floor === undefined
     ? dash
     : `${value - floor >= 0 ? "+" : ""}${(value - floor).toFixed(2)}`;
-const one = (value: number | undefined) => (value === undefined ? dash : value.toFixed(1));
+/** NaN: no such figure (a peer has no event loop of ours to watch). */
+const one = (value: number | undefined) =>
+  value === undefined || Number.isNaN(value) ? dash : value.toFixed(1);
 const whole = (value: number | undefined) =>
   value === undefined ? dash : Math.round(value).toLocaleString("en-US");
 
@@ -131,8 +133,9 @@ export function renderReport(
     );
     if (scenario === "A") {
       const blank = FIGURE_HEADER.slice(4).map(() => dash);
-      body.push(["all", "nginx", dash, "not measured (not in this issue)", ...blank]);
-      body.push(["all", "fastapi", dash, "not measured (not in this issue)", ...blank]);
+      for (const peer of ["nginx", "fastapi-pass", "fastapi"] as const)
+        if (!rows.some((result) => result.target === peer))
+          body.push(["all", peer, dash, "not measured (see the notes)", ...blank]);
     }
     out.push(table(FIGURE_HEADER, body));
     const problems = rows.filter((result) => result.problems.length > 0);

@@ -6,6 +6,7 @@ import type { StreamDigest } from "./emit-plan.js";
 import { LatencySamples, summarizeLatency } from "./latency-samples.js";
 import { loadDirect } from "./load-direct.js";
 import { loadTarget } from "./load-target.js";
+import { isPassthrough, peerProcess } from "./peers/peer-targets.js";
 import type { ProcessWindow } from "./process-probe.js";
 
 /**
@@ -22,7 +23,11 @@ export async function runCell(
   const server =
     target === "direct"
       ? undefined
-      : env.targets.get(target === "raw-node" ? "raw-node" : store === "redis" ? "ours+redis" : "ours");
+      : env.targets.get(
+          target === "raw-node"
+            ? "raw-node"
+            : (peerProcess(target) ?? (store === "redis" ? "ours+redis" : "ours")),
+        );
   if (target !== "direct" && !server)
     throw new Error(`target ${target} (${store ?? "no"} store) is not running`);
   const service = store === undefined ? undefined : server;
@@ -49,9 +54,12 @@ export async function runCell(
       payloadBytes: cell.payloadBytes,
       hold: held,
     });
-    const outcome = server
-      ? await loadTarget(cell, target, server.url, env, latencies)
-      : await loadDirect(cell, env, latencies);
+    // A passthrough peer (nginx, fastapi-pass) is read exactly as direct reads the upstream.
+    const outcome = !server
+      ? await loadDirect(cell, env, latencies)
+      : isPassthrough(target)
+        ? await loadDirect(cell, { ...env, upstreamUrl: server.url }, latencies)
+        : await loadTarget(cell, target, server.url, env, latencies);
     const { streams, deltas } = await env.emitter.call("digests", null);
     upstreamDeltas += deltas;
     problems.push(...outcome.problems, ...checkDigests(cell, streams));

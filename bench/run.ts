@@ -19,6 +19,7 @@ import {
   startRedisServer,
   type RedisServerHandle,
 } from "./redis-server.js";
+import { preparePeers, startPeers, targetRunning } from "./peers/peer-targets.js";
 import { runCell } from "./run-cell.js";
 import { startTargets, stopTargets } from "./start-targets.js";
 import { writeResults } from "./write-results.js";
@@ -39,7 +40,7 @@ const WARM_UP: BenchCell = {
   readers: 0,
   repeats: 2,
   timeoutMs: 20_000,
-  targets: ["raw-node", "ours"],
+  targets: ["raw-node", "nginx", "fastapi", "ours"],
   stores: ["memory", "redis"],
 };
 
@@ -61,6 +62,7 @@ async function main(options: BenchOptions): Promise<void> {
   process.stderr.write(`bench: ${cells.length} cells, ${pinning.note}\n`);
   const notes: string[] = [];
   const redis = await startRedis(options, cells, pinning, notes);
+  const peers = preparePeers(cells, notes);
 
   const emitter = await startChild<EmitterRpc>("./emitter-child.js", {
     name: "upstream",
@@ -90,12 +92,15 @@ async function main(options: BenchOptions): Promise<void> {
         pinning,
         redisHere ? { url: redis.url, prefix: `bench-${scenario}:` } : undefined,
       );
+      await startPeers(targets, peers, scenarioCells, upstreamUrl, pinning, notes);
+      const runs = (cell: BenchCell) =>
+        cellRuns(cell, redisHere).filter((run) => targetRunning(run, targets));
       const env: BenchEnv = { emitter, upstreamUrl, targets, agent };
       let current = `${scenario} warm-up`;
       try {
-        for (const run of cellRuns(WARM_UP, redisHere)) await runCell(WARM_UP, run, env);
+        for (const run of runs(WARM_UP)) await runCell(WARM_UP, run, env);
         for (const cell of scenarioCells) {
-          for (const run of cellRuns(cell, redisHere)) {
+          for (const run of runs(cell)) {
             current = `${scenario} ${cell.label} / ${run.target}${run.store === "redis" ? " on redis" : ""}`;
             const result = await runCell(cell, run, env);
             results.push(result);

@@ -1,9 +1,10 @@
 import { startChild, type ChildHandle } from "./child-rpc.js";
 import type { Pinning } from "./cpu-pinning.js";
+import type { PeerProcess } from "./peers/peer-targets.js";
 import type { TargetKind, TargetRpc, TargetStore } from "./rpc-protocol.js";
 
-/** A target process: the raw-node relay, the service on memory, or the service on Redis. */
-export type TargetProcess = "raw-node" | "ours" | "ours+redis";
+/** A target process: the raw-node relay, the service on memory or on Redis, or a peer (nginx, fastapi). */
+export type TargetProcess = "raw-node" | "ours" | "ours+redis" | PeerProcess;
 
 /** The running target children, by process. */
 export type RunningTargets = Map<TargetProcess, { child: ChildHandle<TargetRpc>; url: string }>;
