@@ -88,9 +88,8 @@ async def read_agent(run_id: str, agent_id: str, message: str, queue: asyncio.Qu
                 if kind == "ping":
                     if not started:
                         started = True
-                        await queue.put(
-                            {"type": "agent.started", **base, "attempt": 1, "letta_run_id": letta.get("run_id")}
-                        )
+                        started_event = {"type": "agent.started", **base, "attempt": 1}
+                        await queue.put({**started_event, "letta_run_id": letta.get("run_id")})
                 elif kind in ("assistant_message", "reasoning_message"):
                     assistant = kind == "assistant_message"
                     await queue.put(
@@ -119,7 +118,8 @@ async def read_agent(run_id: str, agent_id: str, message: str, queue: asyncio.Qu
         raise
     except Exception as exc:  # one agent's failure is its own agent.completed, not the run's end
         status, error = "failed", {"code": "upstream_error", "message": str(exc)}
-    completed = {"type": "agent.completed", "run_id": run_id, "ts": now_ms(), "agent_id": agent_id, "status": status}
+    completed = {"type": "agent.completed", "run_id": run_id, "ts": now_ms(), "agent_id": agent_id}
+    completed["status"] = status
     if stop_reason is not None:
         completed["stop_reason"] = stop_reason
     if error is not None:
@@ -139,11 +139,12 @@ async def run_events(run_id: str, agent_ids: list, message: str):
         event["seq"] = seq
         return f"id: {seq}\nevent: {event['type']}\ndata: {json.dumps(event)}\n\n"
 
-    tasks = [asyncio.create_task(read_agent(run_id, agent_id, message, queue)) for agent_id in agent_ids]
+    tasks = [
+        asyncio.create_task(read_agent(run_id, agent_id, message, queue)) for agent_id in agent_ids
+    ]
     try:
-        yield frame(
-            {"type": "run.started", "run_id": run_id, "ts": now_ms(), "agents": [{"agent_id": a} for a in agent_ids]}
-        )
+        agents = [{"agent_id": agent_id} for agent_id in agent_ids]
+        yield frame({"type": "run.started", "run_id": run_id, "ts": now_ms(), "agents": agents})
         statuses: dict = {}
         while len(statuses) < len(agent_ids):
             event = await queue.get()
@@ -151,14 +152,16 @@ async def run_events(run_id: str, agent_ids: list, message: str):
                 statuses[event["agent_id"]] = event["status"]
             yield frame(event)
         failed = sum(1 for status in statuses.values() if status != "completed")
+        duration_ms = round((time.monotonic() - started_at) * 1000)
+        status = "completed" if failed == 0 else "failed" if failed == len(statuses) else "partial"
         yield frame(
             {
                 "type": "run.completed",
                 "run_id": run_id,
                 "ts": now_ms(),
-                "status": "completed" if failed == 0 else "failed" if failed == len(agent_ids) else "partial",
+                "status": status,
                 "agents": statuses,
-                "metrics": {"duration_ms": round((time.monotonic() - started_at) * 1000), "events": seq + 1},
+                "metrics": {"duration_ms": duration_ms, "events": seq + 1},
             }
         )
     finally:

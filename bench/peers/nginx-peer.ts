@@ -19,7 +19,7 @@ worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log warn;
 events {
-  worker_connections 4096;
+  worker_connections 1024;
 }
 http {
   access_log off;
