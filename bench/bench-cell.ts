@@ -1,5 +1,5 @@
-/** The scenarios of BENCH.md this suite runs (D–F are reported as not measured). */
-export type Scenario = "A" | "B" | "C";
+/** The scenarios of BENCH.md this suite runs (D–F by capacity-scenarios.ts, outside the grid). */
+export type Scenario = "A" | "B" | "C" | "D" | "E" | "F";
 
 /**
  * Who serves the readers: the load client itself, the raw relay, the service (by encoding), or a
@@ -23,6 +23,8 @@ export interface BenchCell {
   payloadBytes: number;
   /** 0: one reader, the run's own stream (POST). n ≥ 1: n readers of GET /v1/runs/{id}/events. */
   readers: number;
+  /** Readers that parse every delta (latency, text) at most; the others count and check seq. Default 50. */
+  fullReaders?: number;
   /** Runs of the load in a row (TTFE is a per-run figure, so its probe repeats). */
   repeats: number;
   /** Bound on each run of the load, ms. */

@@ -1,5 +1,7 @@
+import { capacityKneeRow, idleReaderRatio, slowReaderRatios } from "./capacity-ratios.js";
+import type { CapacityResults } from "./capacity-scenarios.js";
 import type { CellResult } from "./cell-result.js";
-import { find, fixed, judged, noData, notMeasured, signed, type RatioRow } from "./ratio-row.js";
+import { find, fixed, judged, noData, signed, type RatioRow } from "./ratio-row.js";
 import type { TargetName } from "./bench-cell.js";
 import { storeRatios } from "./store-ratios.js";
 
@@ -17,10 +19,14 @@ function cpuRatio(results: readonly CellResult[], cell: string, scenario: string
 
 /**
  * BENCH.md's ratio table from the results: PASS/MISS with the gap to target where this suite
- * measures the ratio, "not measured" where it needs nginx, fastapi or scenarios D–F, "no data"
- * when the cell was not part of this run (--quick, --only).
+ * measures the ratio, "not measured" where it needs nginx or fastapi, "no data" when the cell was
+ * not part of this run (--quick, --only). E's and F's rows, and D's knee, come from `capacity`.
  */
-export function benchRatios(results: readonly CellResult[], quick: boolean): RatioRow[] {
+export function benchRatios(
+  results: readonly CellResult[],
+  quick: boolean,
+  capacity?: CapacityResults,
+): RatioRow[] {
   const rows: RatioRow[] = [];
   rows.push(cpuRatio(results, "1,000 ev/s · 60 B", "A"));
   rows.push(cpuRatio(results, "100 agents × 50 tok/s", "B"));
@@ -82,10 +88,10 @@ export function benchRatios(results: readonly CellResult[], quick: boolean): Rat
           true,
         ),
   );
-  rows.push(notMeasured("RSS per idle reader, ours", "≤ 16 KiB", "scenario F not in this issue"));
-  rows.push(
-    notMeasured("RSS growth with one stalled reader for 120 s", "≤ 1 MiB", "scenario E not in this issue"),
-  );
+  rows.push(idleReaderRatio(capacity));
+  rows.push(...slowReaderRatios(capacity));
+  const knee = capacityKneeRow(capacity);
+  if (knee) rows.push(knee);
 
   const b1000 = find(results, "1,000 agents × 50 tok/s", "ours");
   if (!b1000)

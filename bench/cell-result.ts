@@ -21,6 +21,8 @@ export interface CellResult {
   deliveredDeltas: number;
   /** First request sent → last frame received, ms (summed over repeats). */
   wallMs: number;
+  /** Upstream let go (or first request, when not held) → last frame, ms (summed over repeats). */
+  loadMs: number;
   eventsPerSecond: number;
   /** Host-clock send → receive of every delta a full reader got, ms. */
   latency: LatencySummary;

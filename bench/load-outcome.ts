@@ -7,6 +7,8 @@ export interface LoadOutcome {
   deliveredDeltas: number;
   bytes: number;
   startedAt: number;
+  /** Host time the held upstream streams were let go (readers attached first); undefined when not held. */
+  releasedAt?: number;
   endedAt: number;
   ttfe: number | undefined;
   /** One per full reader. */

@@ -2,6 +2,7 @@ import type { BenchCell, TargetName } from "./bench-cell.js";
 import { benchAgentId } from "./bench-agent-id.js";
 import type { BenchEnv } from "./bench-env.js";
 import { DeliveryLedger } from "./delivery-ledger.js";
+import { hostNow } from "./delta-text.js";
 import type { LatencySamples } from "./latency-samples.js";
 import type { LoadOutcome } from "./load-outcome.js";
 import { readRunStream, type RunStreamResult } from "./run-stream-reader.js";
@@ -34,7 +35,7 @@ export async function loadTarget(
   const problems: string[] = [];
   const ledgers: DeliveryLedger[] = [];
   const ledgerFor = (index: number, readers: number) => {
-    const step = Math.max(1, Math.ceil(readers / MAX_FULL_READERS));
+    const step = Math.max(1, Math.ceil(readers / (cell.fullReaders ?? MAX_FULL_READERS)));
     if (index % step !== 0) return undefined;
     const ledger = new DeliveryLedger(cell.tokensPerAgent, latencies);
     ledgers.push(ledger);
@@ -43,6 +44,7 @@ export async function loadTarget(
   let results: RunStreamResult[];
   let light: boolean[];
   let startedAt: number;
+  let releasedAt: number | undefined;
   if (cell.readers === 0) {
     const ledger = ledgerFor(0, 1);
     const reader = readRunStream({
@@ -84,6 +86,7 @@ export async function loadTarget(
     );
     const ok = await Promise.race([attachedPromise.then(() => true), attachTimeout]);
     if (!ok) problems.push(`only ${attached} of ${cell.readers} readers attached in time`);
+    releasedAt = hostNow();
     await env.emitter.call("release", null);
     results = await Promise.all(readers.map((reader) => reader.done));
   }
@@ -103,6 +106,7 @@ export async function loadTarget(
     deliveredDeltas: results.reduce((sum, result) => sum + result.deltas, 0),
     bytes: results.reduce((sum, result) => sum + result.bytes, 0),
     startedAt,
+    ...(releasedAt === undefined ? {} : { releasedAt }),
     endedAt: Math.max(...results.map((result) => result.lastFrameAt ?? startedAt)),
     ttfe:
       cell.readers === 0 && first?.firstDeltaAt !== undefined ? first.firstDeltaAt - first.sentAt : undefined,

@@ -10,6 +10,8 @@ export interface RatioRow {
   /** How far from the target (negative: headroom), in the ratio's unit. */
   gap: string;
   note: string;
+  /** The judged figure and its limit as numbers (set by {@link judged}), for the chart. */
+  figure?: { measured: number; limit: number; atLeast: boolean; unit: string };
 }
 
 /** The result of `target` in `cell`; the service's rows are on memory unless `store` says Redis. */
@@ -55,5 +57,6 @@ export function judged(
     verdict: pass ? "PASS" : "MISS",
     gap: `${signed(gap)}${unit === "ms" ? " ms" : unit}`,
     note,
+    figure: { measured, limit, atLeast, unit },
   };
 }

@@ -1,6 +1,8 @@
 import { Agent, createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { RelayRun } from "./raw-relay-run.js";
 
+const PING = Buffer.from(": ping\n\n");
+
 const SSE_HEADERS = {
   "content-type": "text/event-stream; charset=utf-8",
   "cache-control": "no-cache, no-transform",
@@ -11,9 +13,11 @@ const SSE_HEADERS = {
  * The `raw-node` target: a minimal `node:http` server with the service's two streaming routes,
  * `POST /v1/runs` (the run's own stream with `Accept: text/event-stream`, else 202 JSON) and
  * `GET /v1/runs/{id}/events`, and nothing else: no validation beyond need, no retries, no
- * options. It is what the runtime can do when one person writes the hot path by hand.
+ * options. It is what the runtime can do when one person writes the hot path by hand. With
+ * `pingIntervalMs` (scenario F), every reader also gets `: ping` on a timer of its own while its
+ * socket holds nothing unsent, as a hand-written heartbeat would.
  */
-export function createRawNodeRelay(upstreamUrl: string): Server {
+export function createRawNodeRelay(upstreamUrl: string, pingIntervalMs?: number): Server {
   const upstream = new URL(upstreamUrl);
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const runs = new Map<string, RelayRun>();
@@ -65,8 +69,17 @@ export function createRawNodeRelay(upstreamUrl: string): Server {
     res.writeHead(200, SSE_HEADERS);
     res.flushHeaders();
     res.socket?.setNoDelay(true);
+    if (pingIntervalMs !== undefined) heartbeat(res, pingIntervalMs);
     found.attach(res, false);
   });
   server.keepAliveTimeout = 60_000;
   return server;
+}
+
+/** `: ping` every `intervalMs` while the socket has nothing queued; stops when the reader goes. */
+function heartbeat(res: ServerResponse, intervalMs: number): void {
+  const timer = setInterval(() => {
+    if (res.writableLength === 0) res.write(PING);
+  }, intervalMs).unref();
+  res.on("close", () => clearInterval(timer));
 }

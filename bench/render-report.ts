@@ -23,6 +23,9 @@ const TITLES: Record<Scenario, string> = {
   A: "A passthrough: 1 agent → 1 reader (the run's own stream; nginx, fastapi-pass: the Letta stream passed through)",
   B: "B fan-in: N agents × 50 tok/s → 1 reader (the run's own stream)",
   C: "C fan-out (+ G compression): one run of 4 agents × 50 tok/s → N readers of GET /v1/runs/{id}/events",
+  D: "D capacity: every step of the ramp, figures (verdicts and knees below)",
+  E: "E slow reader",
+  F: "F idle readers",
 };
 
 const MIB = 1024 * 1024;
@@ -96,6 +99,8 @@ export function renderReport(
   calibration: readonly UpstreamCalibration[],
   results: readonly CellResult[],
   ratios: readonly RatioRow[],
+  /** Scenarios D–F and the chart (render-capacity.ts), placed before the ratios. */
+  capacity = "Scenarios D (capacity), E (slow reader) and F (idle readers): not run.",
 ): string {
   const out: string[] = [];
   out.push(`# letta-fanout bench — ${meta.startedAt}${meta.quick ? " (quick)" : ""}`);
@@ -144,7 +149,7 @@ export function renderReport(
   }
   const storeTable = renderStoreTable(results);
   if (storeTable !== undefined) out.push("", storeTable);
-  out.push("", "Scenarios D (capacity), E (slow reader) and F (idle readers): not measured in this issue.");
+  out.push("", capacity);
   out.push("", "## Ratios that count (BENCH.md)", "");
   out.push(
     table(

@@ -37,7 +37,13 @@ export type TargetStore = { kind: "memory" } | { kind: "redis"; url: string; pre
 /** The target child: the raw-node relay or the service, talking to the emitter. */
 export interface TargetRpc extends ProbeRpc {
   start: {
-    payload: { kind: TargetKind; upstreamUrl: string; store: TargetStore };
+    payload: {
+      kind: TargetKind;
+      upstreamUrl: string;
+      store: TargetStore;
+      /** `: ping` after this much silence per reader (scenario F); default: the shipped 15 s, raw-node none. */
+      pingIntervalMs?: number;
+    };
     result: { url: string };
   };
   /** Starts counting the store's work (and, for Redis, reads its counters): outside the CPU window. */

@@ -39,6 +39,7 @@ export async function runCell(
   let deliveredDeltas = 0;
   let bytes = 0;
   let wallMs = 0;
+  let loadMs = 0;
   let upstreamDeltas = 0;
   let fullReaders = 0;
 
@@ -71,6 +72,7 @@ export async function runCell(
     deliveredDeltas += outcome.deliveredDeltas;
     bytes += outcome.bytes;
     wallMs += outcome.endedAt - outcome.startedAt;
+    loadMs += outcome.endedAt - (outcome.releasedAt ?? outcome.startedAt);
     fullReaders = outcome.ledgers.length;
     if (outcome.ttfe !== undefined) ttfes.add(outcome.ttfe);
   }
@@ -91,6 +93,7 @@ export async function runCell(
     deliveredEvents,
     deliveredDeltas,
     wallMs,
+    loadMs,
     eventsPerSecond: wallMs > 0 ? (deliveredEvents / wallMs) * 1000 : 0,
     latency: summarizeLatency(latencies),
     ttfe: ttfes.count > 0 ? summarizeLatency(ttfes) : undefined,

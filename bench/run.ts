@@ -1,16 +1,26 @@
 import { execFileSync } from "node:child_process";
 import { Agent } from "node:http";
-import { cpus } from "node:os";
+import { cpus, loadavg } from "node:os";
 import { cellRuns, type BenchCell, type Scenario } from "./bench-cell.js";
 import { benchGrid } from "./bench-grid.js";
 import { benchRatios } from "./bench-ratios.js";
 import { calibrateUpstreams, type UpstreamCalibration } from "./calibrate-upstreams.js";
+import { capacityCells, runCapacityScenarios, type CapacityResults } from "./capacity-scenarios.js";
 import type { CellResult } from "./cell-result.js";
 import { startChild } from "./child-rpc.js";
 import { parseBenchArgs, type BenchOptions } from "./cli-options.js";
 import { pinLoadProcess, type Pinning } from "./cpu-pinning.js";
 import { describeResult } from "./describe-result.js";
+import { renderCapacity } from "./render-capacity.js";
+import { renderChart } from "./render-chart.js";
 import { renderReport, type BenchMeta } from "./render-report.js";
+import {
+  benchFolderOf,
+  chartFileName,
+  loadAverageText,
+  writeChart,
+  writeResultsFile,
+} from "./results-file.js";
 import type { EmitterRpc } from "./rpc-protocol.js";
 import type { BenchEnv } from "./bench-env.js";
 import {
@@ -25,10 +35,11 @@ import { startTargets, stopTargets } from "./start-targets.js";
 import { writeResults } from "./write-results.js";
 
 /**
- * `npm run bench [-- --quick] [-- --only A,B] [-- --redis | --no-redis]`: BENCH.md's scenarios A,
- * B and C (with G) for the targets direct, raw-node and ours (on memory, and in three cells also on
- * a Redis store), one after another on the same load; prints the figures and the ratio table and
- * writes both to bench/results/. See bench/README.md.
+ * `npm run bench [-- --quick] [-- --only A,B] [-- --redis | --no-redis] [-- --results]`: BENCH.md's
+ * scenarios A, B and C (with G), then D, E and F (capacity-scenarios.ts), for the targets direct,
+ * raw-node and ours (on memory, and in three cells also on a Redis store), one after another on the
+ * same load; prints the figures and the ratio table and writes both to bench/results/, with a chart
+ * (and with `--results`, bench/RESULTS.md). See bench/README.md.
  */
 const WARM_UP: BenchCell = {
   scenario: "A",
@@ -61,6 +72,8 @@ async function main(options: BenchOptions): Promise<void> {
   const scenarios = (["A", "B", "C"] as const).filter((scenario) => options.only.has(scenario));
   process.stderr.write(`bench: ${cells.length} cells, ${pinning.note}\n`);
   const notes: string[] = [];
+  const loadAtStart = loadavg();
+  notes.push(`load average (1, 5, 15 min) at the start: ${loadAverageText(loadAtStart)}`);
   const redis = await startRedis(options, cells, pinning, notes);
   const peers = preparePeers(cells, notes);
 
@@ -71,6 +84,7 @@ async function main(options: BenchOptions): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   const results: CellResult[] = [];
   let calibration: UpstreamCalibration[] = [];
+  let capacity: CapacityResults | undefined;
   try {
     const { url: upstreamUrl } = await emitter.call("start", null);
     try {
@@ -116,6 +130,21 @@ async function main(options: BenchOptions): Promise<void> {
         await stopTargets(targets);
       }
     }
+    if (
+      !options.storeCellsOnly &&
+      (["D", "E", "F"] as const).some((scenario) => options.only.has(scenario))
+    ) {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      capacity = await runCapacityScenarios(options.only, {
+        emitter,
+        upstreamUrl,
+        pinning,
+        agent,
+        quick: options.quick,
+        log,
+      });
+      results.push(...capacityCells(capacity));
+    }
   } finally {
     agent.destroy();
     await emitter.close();
@@ -131,7 +160,7 @@ async function main(options: BenchOptions): Promise<void> {
     cores: cpus().length,
     pinning: pinning.note,
     quick: options.quick,
-    scenarios: [...scenarios] as Scenario[],
+    scenarios: [...scenarios, ...(capacity?.ran ?? [])] as Scenario[],
     upstream: "bench Letta emitter (letta-wire.md §2 format, timestamped deltas), own process",
     notes: [
       "lat: host-clock send → receive per delta (full readers); +p50/+p99: over direct in the same cell",
@@ -141,10 +170,30 @@ async function main(options: BenchOptions): Promise<void> {
       ...notes,
     ],
   };
-  const ratios = benchRatios(results, options.quick);
-  const markdown = renderReport(meta, calibration, results, ratios);
-  const paths = await writeResults(startedAt, { meta, calibration, results, ratios }, markdown);
-  process.stdout.write(`${markdown}\nresults: ${paths.markdown}\n         ${paths.json}\n`);
+  const ratios = benchRatios(results, options.quick, capacity);
+  const chartFile = chartFileName(startedAt);
+  const markdown = renderReport(meta, calibration, results, ratios, renderCapacity(capacity, chartFile));
+  const paths = await writeResults(startedAt, { meta, calibration, results, ratios, capacity }, markdown);
+  const title = `letta-fanout bench — ${meta.startedAt}${meta.quick ? " (quick)" : ""}, commit ${meta.commit}`;
+  const svg = renderChart(title, ratios, capacity?.ramp);
+  const chart = await writeChart(paths.markdown, svg);
+  process.stdout.write(
+    `${markdown}\nresults: ${paths.markdown}\n         ${paths.json}\n         ${chart}\n`,
+  );
+  if (options.results) {
+    const written = await writeResultsFile({
+      markdown,
+      chartFile,
+      svg,
+      startedAt: meta.startedAt,
+      commit: meta.commit,
+      quick: options.quick,
+      loadAtStart,
+      pinning: pinning.note,
+      benchFolder: benchFolderOf(paths.markdown),
+    });
+    process.stdout.write(`         ${written.markdown}\n         ${written.svg}\n`);
+  }
 }
 
 /**

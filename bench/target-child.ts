@@ -41,18 +41,24 @@ let storeProbe:
     }
   | undefined;
 
-async function listen(kind: TargetKind, upstreamUrl: string, storeOption: TargetStore): Promise<Server> {
+async function listen(
+  kind: TargetKind,
+  upstreamUrl: string,
+  storeOption: TargetStore,
+  pingIntervalMs: number | undefined,
+): Promise<Server> {
   if (kind === "raw-node") {
-    const server = createRawNodeRelay(upstreamUrl);
+    const server = createRawNodeRelay(upstreamUrl, pingIntervalMs);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return server;
   }
   // As `serve` does with `store: redis://…`: connect first, then hand the store to the service.
-  const config = FanoutConfig.parse(
-    storeOption.kind === "redis"
+  const config = FanoutConfig.parse({
+    ...(storeOption.kind === "redis"
       ? { ...SERVICE_CONFIG, store: storeOption.url, redis: { key_prefix: storeOption.prefix } }
-      : SERVICE_CONFIG,
-  );
+      : SERVICE_CONFIG),
+    ...(pingIntervalMs === undefined ? {} : { sse: { ping_interval_ms: pingIntervalMs } }),
+  });
   let store: EventStore;
   let control: RunControl | undefined;
   if (storeOption.kind === "redis") {
@@ -97,8 +103,8 @@ async function listen(kind: TargetKind, upstreamUrl: string, storeOption: Target
 }
 
 serveRpc<TargetRpc>({
-  async start({ kind, upstreamUrl, store }) {
-    const server = await listen(kind, upstreamUrl, store);
+  async start({ kind, upstreamUrl, store, pingIntervalMs }) {
+    const server = await listen(kind, upstreamUrl, store, pingIntervalMs);
     return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
   },
   async "store-begin"() {
