@@ -1,4 +1,9 @@
-import { capacityKneeRow, idleReaderRatio, slowReaderRatios } from "./capacity-ratios.js";
+import {
+  capacityCorrectnessRow,
+  capacityKneeRow,
+  idleReaderRatio,
+  slowReaderRatios,
+} from "./capacity-ratios.js";
 import type { CapacityResults } from "./capacity-scenarios.js";
 import type { CellResult } from "./cell-result.js";
 import { find, fixed, judged, noData, signed, type RatioRow } from "./ratio-row.js";
@@ -90,8 +95,7 @@ export function benchRatios(
   );
   rows.push(idleReaderRatio(capacity));
   rows.push(...slowReaderRatios(capacity));
-  const knee = capacityKneeRow(capacity);
-  if (knee) rows.push(knee);
+  for (const row of [capacityKneeRow(capacity), capacityCorrectnessRow(capacity)]) if (row) rows.push(row);
 
   const b1000 = find(results, "1,000 agents × 50 tok/s", "ours");
   if (!b1000)

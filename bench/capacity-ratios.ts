@@ -54,9 +54,11 @@ export function slowReaderRatios(capacity: CapacityResults | undefined): RatioRo
   const raw = [find("raw-node", true), find("raw-node", false)] as const;
   const rawGrowth =
     raw[0] && raw[1]
-      ? `; raw-node ${signed((raw[0].rssGrowthPeakBytes - raw[1].rssGrowthPeakBytes) / MIB)} MiB`
+      ? `; raw-node ${signed((raw[0].rssGrowthEndBytes - raw[1].rssGrowthEndBytes) / MIB)} MiB`
       : "";
-  const growth = (withSlow.rssGrowthPeakBytes - without.rssGrowthPeakBytes) / MIB;
+  // Growth is end − start: what the target still holds at the end of the load, with the slow
+  // reader megabytes behind. The peak, which also catches a transient heap, is shown beside it.
+  const growth = (withSlow.rssGrowthEndBytes - without.rssGrowthEndBytes) / MIB;
   const rows = [
     judged(
       name,
@@ -64,7 +66,8 @@ export function slowReaderRatios(capacity: CapacityResults | undefined): RatioRo
       growth,
       1,
       " MiB",
-      `peak − start RSS ${fixed(withSlow.rssGrowthPeakBytes / MIB)} MiB with it, ${fixed(without.rssGrowthPeakBytes / MIB)} MiB without${rawGrowth}; ` +
+      `end − start RSS ${fixed(withSlow.rssGrowthEndBytes / MIB)} MiB with it, ${fixed(without.rssGrowthEndBytes / MIB)} MiB without` +
+        ` (peak − start ${fixed(withSlow.rssGrowthPeakBytes / MIB)} and ${fixed(without.rssGrowthPeakBytes / MIB)})${rawGrowth}; ` +
         `the slow reader read ${((withSlow.slow?.bytes ?? 0) / KIB).toFixed(0)} KiB, ${withSlow.slow?.eventsBehind ?? "?"} events behind at the end`,
     ),
   ];
@@ -109,5 +112,39 @@ export function capacityKneeRow(capacity: CapacityResults | undefined): RatioRow
     note: [ours && `ours: ${ours.summary}`, raw && `raw-node: ${raw.summary}`, ramp.loadBound]
       .filter(Boolean)
       .join("; "),
+  };
+}
+
+/**
+ * The correctness counters of E and F, which have no CellResults of their own: the healthy
+ * readers' missing, duplicated, out-of-order and corrupt deltas and text mismatches (E), the slow
+ * reader's and the idle readers' seq gaps, and deltas the idle readers lacked once let go (F).
+ */
+export function capacityCorrectnessRow(capacity: CapacityResults | undefined): RatioRow | undefined {
+  const slow = capacity?.slowReader?.rows ?? [];
+  const idle = capacity?.idleReaders?.rows.filter((row) => row.skipped === undefined) ?? [];
+  if (slow.length === 0 && idle.length === 0) return undefined;
+  const dirty: string[] = [];
+  for (const row of slow) {
+    const { counts } = row;
+    const errors =
+      counts.missing + counts.duplicated + counts.outOfOrder + counts.corrupt + counts.textMismatches;
+    const gaps = row.slow?.seqErrors ?? 0;
+    if (errors + gaps > 0 || row.problems.length > 0)
+      dirty.push(
+        `E ${row.target} ${row.slowReader ? "with" : "without"}: ${[...row.problems, `${errors} errors`].join("; ")}`,
+      );
+  }
+  for (const row of idle) {
+    if (row.missingDeltas + row.seqErrors > 0 || row.problems.length > 0)
+      dirty.push(`F ${row.target} ${row.readers}: ${row.problems.join("; ")}`);
+  }
+  return {
+    ratio: "missing / duplicated / out-of-order events, reassembled text, seq gaps (E, F)",
+    target: "all 0, text equal",
+    measured: dirty.length === 0 ? "all 0" : `${dirty.length} loads with errors`,
+    verdict: dirty.length === 0 ? "PASS" : "MISS",
+    gap: String(dirty.length),
+    note: dirty.join("; "),
   };
 }

@@ -82,8 +82,8 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
       `## E slow reader: 4 agents × 50 tok/s for ${slow.seconds} s → ${HEALTHY_READERS} healthy readers, alone and with one reader at ${SLOW_READER_BYTES_PER_SECOND / 1000} KB/s` +
         (slow.seconds < 120 ? ` (--quick: ${slow.seconds} s instead of BENCH.md's 120 s)` : ""),
       "",
-      "Each row is a fresh target process. RSS over the load (upstream let go → the healthy readers' last frame); growth is " +
-        "peak − start. The slow reader takes 1 KB off its socket every 100 ms; the rest waits in the kernel's buffers and " +
+      "Each row is a fresh target process. RSS over the load (upstream let go → the healthy readers' last frame, the " +
+        "slow reader still connected); the ratio judges the growth end − start, the peak shows transients. The slow reader takes 1 KB off its socket every 100 ms; the rest waits in the kernel's buffers and " +
         "then in the target, or not. direct is not run: it has no readers to keep apart.",
       "",
       table(
@@ -95,7 +95,7 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
           "events to healthy",
           "CPU µs/ev",
           "RSS MiB start/peak/end",
-          "RSS growth KiB (peak, end)",
+          "RSS growth KiB (end, peak)",
           "ELD p99 ms",
           "slow reader read",
           "events behind",
@@ -111,7 +111,7 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
             whole(row.healthyEvents),
             row.cpuUsPerEvent === undefined ? dash : row.cpuUsPerEvent.toFixed(1),
             `${(server.rssStartBytes / MIB).toFixed(0)} / ${(server.rssPeakBytes / MIB).toFixed(0)} / ${(server.rssEndBytes / MIB).toFixed(0)}`,
-            `${whole(row.rssGrowthPeakBytes / KIB)}, ${whole(row.rssGrowthEndBytes / KIB)}`,
+            `${whole(row.rssGrowthEndBytes / KIB)}, ${whole(row.rssGrowthPeakBytes / KIB)}`,
             server.eventLoopDelayP99Ms.toFixed(1),
             row.slow
               ? `${whole(row.slow.bytes / KIB)} KiB in ${(row.slow.elapsedMs / 1000).toFixed(0)} s${row.slow.endedEarly ? ` (ended: ${row.slow.endedEarly})` : ""}`

@@ -57,7 +57,8 @@ export async function runSlowReader(context: CapacityContext): Promise<SlowReade
       rows.push(row);
       context.log(
         `E ${target.padEnd(9)} ${slowReader ? "with" : "without"} slow reader: healthy p99 ` +
-          `${row.healthyLatency.p99?.toFixed(2) ?? "—"} ms, RSS +${(row.rssGrowthPeakBytes / 1024).toFixed(0)} KiB peak` +
+          `${row.healthyLatency.p99?.toFixed(2) ?? "—"} ms, RSS +${(row.rssGrowthEndBytes / 1024).toFixed(0)} KiB ` +
+          `(peak +${(row.rssGrowthPeakBytes / 1024).toFixed(0)} KiB)` +
           (row.slow
             ? `, slow reader read ${row.slow.bytes} B (${row.slow.eventsBehind} events behind)`
             : "") +
