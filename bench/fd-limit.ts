@@ -41,7 +41,9 @@ export function ensureFdLimit(pid: number, needed: number, name: string): string
       },
     );
   } catch (error) {
-    const why = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    // prlimit says why on stderr ("Operation not permitted": above the hard limit without root).
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    const why = stderr || (error instanceof Error ? error.message.split("\n")[0] : String(error));
     return `${name}: open-file limit ${before.soft} < ${needed} and prlimit failed (${why})`;
   }
   const after = readFdLimit(pid);

@@ -134,7 +134,7 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
       `## F idle readers: N readers of one held run, heartbeat every ${idle.pingMs / 1000} s, ${idle.idleMs / 1000} s idle`,
       "",
       "Each step is a fresh target process. RSS/reader: (RSS at the end of the idle spell − RSS before the first reader) ÷ " +
-        "readers. Idle CPU: the target's CPU while the readers idled, per reader and second (the heartbeats). Afterwards " +
+        "readers, both read right after a full garbage collection in the target. Idle CPU: the target's CPU while the readers idled, per reader and second (the heartbeats). Afterwards " +
         "the run is let go and every reader must get its deltas and the end, gapless.",
       "",
       table(

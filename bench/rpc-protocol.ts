@@ -50,6 +50,8 @@ export interface TargetRpc extends ProbeRpc {
   "store-begin": { payload: null; result: null };
   /** What the store did since `store-begin`; null for raw-node, which has no store. */
   "store-end": { payload: null; result: StoreWindow | null };
+  /** A full garbage collection (scenario F, before each RSS reading). */
+  gc: { payload: null; result: null };
 }
 
 /** A call from the parent. */

@@ -52,7 +52,7 @@ export interface IdleReadersOutcome {
  * Scenario F: 1,000, 5,000 and 10,000 readers of one held run (`GET /v1/runs/{id}/events`: they
  * get run.started and agent.started, then nothing but heartbeats), on a fresh target process per
  * step with a 1 s heartbeat. RSS per reader is the target's RSS after 2.5 s of idling less its RSS
- * before the first reader, ÷ readers. Then the run is let go: each reader must get every delta
+ * before the first reader, ÷ readers, each read after a full garbage collection. Then the run is let go: each reader must get every delta
  * and the run's end, gapless. The open-file limit of the bench and of the target is raised with
  * `prlimit` where needed; a step it cannot be raised for is skipped with a note.
  */
@@ -157,6 +157,7 @@ async function measure(
     const run = await startRunInBackground(`${started.url}/v1/runs`, body, context.agent);
     const url = `${started.url}/v1/runs/${run.runId}/events`;
     const timeoutMs = 120_000;
+    await started.child.call("gc", null);
     await started.child.call("probe-begin", null);
     const readers: IdleReader[] = [];
     for (let first = 0; first < count; first += BATCH) {
@@ -186,14 +187,19 @@ async function measure(
     await started.child.call("probe-begin", null);
     await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
     const idle = await started.child.call("probe-end", null);
+    // RSS after a full collection, as before the first reader: what the readers hold.
+    await started.child.call("gc", null);
+    await started.child.call("probe-begin", null);
+    const settled = await started.child.call("probe-end", null);
     // The whole window: RSS before the first reader, and at the end of the idle spell.
     row.server = {
       ...idle,
       rssStartBytes: idleStart.rssStartBytes,
       rssPeakBytes: Math.max(idleStart.rssPeakBytes, idle.rssPeakBytes),
+      rssEndBytes: settled.rssEndBytes,
     };
     row.rssPerReaderBytes =
-      row.attached > 0 ? (idle.rssEndBytes - idleStart.rssStartBytes) / row.attached : undefined;
+      row.attached > 0 ? (settled.rssEndBytes - idleStart.rssStartBytes) / row.attached : undefined;
     row.idleCpuUsPerReaderSecond =
       row.attached > 0 ? idle.cpuUs / row.attached / (idle.wallMs / 1000) : undefined;
     row.pingsPerReader =

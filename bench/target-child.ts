@@ -8,6 +8,7 @@ import type { EventStore } from "../src/store/event-store.js";
 import { MemoryEventStore } from "../src/store/memory-event-store.js";
 import { redisKeys } from "../src/store/redis-keys.js";
 import type { RunControl } from "../src/store/run-control.js";
+import { collectGarbage } from "./collect-garbage.js";
 import { createProcessProbe } from "./process-probe.js";
 import { createRawNodeRelay } from "./raw-node-relay.js";
 import { createRedisProbe } from "./redis-probe.js";
@@ -129,4 +130,8 @@ serveRpc<TargetRpc>({
     return null;
   },
   "probe-end": () => probe.end(),
+  gc() {
+    collectGarbage();
+    return null;
+  },
 });
