@@ -1,6 +1,7 @@
 import Letta from "@letta-ai/letta-client";
 import type { Scrub } from "../../scrub-secrets.js";
 import { guardedFetch } from "./guarded-fetch.js";
+import { nodeHttpFetch } from "./node-http-fetch.js";
 
 export interface LettaClientOptions {
   baseUrl: string;
@@ -16,7 +17,9 @@ export interface LettaClientOptions {
 /**
  * The SDK client the service uses: no SDK retries (the core decides, API.md §4; the SDK's would
  * re-send accepted messages), no SDK logging (it would print raw upstream data), and a fetch
- * that guards the boundary: secrets scrubbed from upstream text, upstream events bounded.
+ * that guards the boundary: secrets scrubbed from upstream text, upstream events bounded. Under
+ * it, `node:http` with keep-alive instead of undici's fetch (`nodeHttpFetch`), so that Letta's
+ * streams reach the decoder as the socket's Buffers.
  */
 export function createLettaClient(options: LettaClientOptions): Letta {
   return new Letta({
@@ -25,6 +28,6 @@ export function createLettaClient(options: LettaClientOptions): Letta {
     maxRetries: 0,
     timeout: options.requestTimeoutMs,
     logLevel: "off",
-    fetch: guardedFetch({ maxEventBytes: options.maxEventBytes, scrub: options.scrub }),
+    fetch: guardedFetch({ maxEventBytes: options.maxEventBytes, scrub: options.scrub }, nodeHttpFetch()),
   });
 }

@@ -1,7 +1,8 @@
 import { LettaError } from "@letta-ai/letta-client";
-import { drainThenCancel } from "./guard-sse-body.js";
+import { webBodyChunks, type BodyChunks } from "./body-chunks.js";
 import { takeSourceBody, type GuardOptions } from "./guarded-fetch.js";
 import { LettaSseDecoder } from "./letta-sse-decoder.js";
+import { takeNodeBody } from "./node-http-fetch.js";
 
 const noBound: GuardOptions = { maxEventBytes: Number.POSITIVE_INFINITY, scrub: (text) => text };
 
@@ -12,7 +13,8 @@ const noBound: GuardOptions = { maxEventBytes: Number.POSITIVE_INFINITY, scrub: 
  * per-event decoding is replaced by one pass over each chunk.
  *
  * A response of `guardedFetch` is read from the body under its guard, with the guard's bound and
- * scrubbing (`options` overrides them; without either, no bound and no scrubbing, as the SDK).
+ * scrubbing (`options` overrides them; without either, no bound and no scrubbing, as the SDK);
+ * one of `nodeHttpFetch` from its Node stream, without a web stream between.
  * Like the SDK's `Stream`: an AbortError while reading (the request's signal) ends the iteration
  * quietly; any other read error is thrown as it is; `return()` cancels the body. Unlike it, the
  * body is let go at `[DONE]` (read on for at most 1 s and 64 KiB, then cancelled), as the guard
@@ -25,11 +27,12 @@ const noBound: GuardOptions = { maxEventBytes: Number.POSITIVE_INFINITY, scrub: 
 export function decodeLettaStream(response: Response, options?: GuardOptions): AsyncIterator<unknown> {
   const source = takeSourceBody(response);
   const guard = options ?? source?.options ?? noBound;
+  const nodeBody = takeNodeBody(response);
   const body = source?.body ?? response.body;
   const decoder = new LettaSseDecoder({ ...guard, headers: response.headers });
   const messages = decoder.messages;
   let taken = 0;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  let chunks: BodyChunks | undefined = nodeBody;
   /** Iteration over: nothing more is yielded or thrown. */
   let ended = false;
   /** Nothing more comes from the body: what the decoder holds is the rest. */
@@ -53,32 +56,36 @@ export function decodeLettaStream(response: Response, options?: GuardOptions): A
         throw failure;
       }
       if (bodyEnded) return finish();
-      if (body === null) {
-        ended = true;
-        // The SDK's words (core/streaming.js `_iterSSEMessages`).
-        throw new LettaError("Attempted to iterate over a response with no body");
+      if (!chunks) {
+        if (body) chunks = webBodyChunks(body);
+        else {
+          ended = true;
+          // The SDK's words (core/streaming.js `_iterSSEMessages`).
+          throw new LettaError("Attempted to iterate over a response with no body");
+        }
       }
-      reader ??= body.getReader();
-      let result: ReadableStreamReadResult<Uint8Array>;
+      let read: Buffer[] | null;
       try {
-        result = await reader.read();
+        read = await chunks.read();
       } catch (error) {
         // The SDK's `Stream` ends quietly on an abort (`isAbortError`) and throws anything else.
         if (isAbortError(error)) return finish();
         ended = true;
         throw error;
       }
-      if (result.done) {
+      if (read === null) {
         decoder.end();
         bodyEnded = true;
         continue;
       }
-      const value = result.value;
-      decoder.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+      for (const chunk of read) {
+        decoder.push(chunk);
+        if (decoder.finished) break;
+      }
       if (!decoder.finished) continue;
       // Over in-band: at [DONE] let the body go as the guard does; after a failure, drop it.
-      if (decoder.failure) void reader.cancel().catch(() => undefined);
-      else drainThenCancel(reader);
+      if (decoder.failure) chunks.cancel();
+      else chunks.finish();
       bodyEnded = true;
     }
   };
@@ -94,7 +101,9 @@ export function decodeLettaStream(response: Response, options?: GuardOptions): A
       const wasEnded = ended;
       messages.length = 0;
       ended = true;
-      if (!wasEnded) await (reader ?? body)?.cancel().catch(() => undefined);
+      if (wasEnded) return { done: true, value: undefined };
+      if (chunks) chunks.cancel();
+      else await body?.cancel().catch(() => undefined);
       return { done: true, value: undefined };
     },
   };

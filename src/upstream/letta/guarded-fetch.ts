@@ -1,5 +1,6 @@
 import type { Scrub } from "../../scrub-secrets.js";
 import { guardSseBody } from "./guard-sse-body.js";
+import { passNodeBody } from "./node-http-fetch.js";
 
 export { EventTooLarge } from "./guard-sse-body.js";
 
@@ -34,6 +35,7 @@ export function guardedFetch(options: GuardOptions, inner: typeof fetch = fetch)
       headers: response.headers,
     });
     sourceBodies.set(guarded, { body: response.body, options });
+    passNodeBody(response, guarded);
     return guarded;
   };
 }
