@@ -40,6 +40,8 @@ export interface RampPoint {
   targetCoreShare: number | undefined;
   verdict: StepVerdict;
   why: string;
+  /** Set when the step ran twice: what its first run failed on (the figures are the second run's). */
+  retried?: string;
 }
 
 /** Where a target's ramp ended. */
@@ -177,7 +179,8 @@ function judge(
  * agents × rate), then raw-node and ours, each a fresh process for the whole ramp. A target's ramp
  * stops at its first step whose p99 is more than 50 ms over direct's, whose delivered rate falls
  * more than 5 % below the offered one (the backlog grows: the last deltas arrive later and later),
- * or that loses, duplicates or reorders anything; the step before is its knee. When direct itself
+ * or that loses, duplicates or reorders anything (a step failing on latency or backlog runs once
+ * more and fails only if it fails again); the step before is its knee. When direct itself
  * cannot take a step, the load core is the limit and the ramp ends there for all.
  */
 export async function runCapacityRamp(context: CapacityContext): Promise<RampOutcome> {
@@ -211,9 +214,19 @@ export async function runCapacityRamp(context: CapacityContext): Promise<RampOut
         break;
       }
       for (const target of [...active]) {
-        const result = await runCell(cell, { target, store: target === "ours" ? "memory" : undefined }, env);
-        outcome.results.push(result);
-        const point = judge(index, rampStep, result, direct);
+        const run = { target, store: target === "ours" ? ("memory" as const) : undefined };
+        const result = await runCell(cell, run, env);
+        let point = judge(index, rampStep, result, direct);
+        // One stall of a shared machine should not end a ramp: a step that failed on latency or
+        // backlog runs once more, and fails only if it fails again. Loss is never retried.
+        if (point.verdict === "latency" || point.verdict === "backlog") {
+          context.log(`${describePoint(point)}; running the step again`);
+          const again = await runCell(cell, run, env);
+          const retry = judge(index, rampStep, again, direct);
+          const first = `first run ${point.verdict}: ${point.why}`;
+          point = { ...retry, retried: first };
+          outcome.results.push(again);
+        } else outcome.results.push(result);
         outcome.points.push(point);
         context.log(describePoint(point));
         if (point.verdict === "ok") lastGood.set(target, index);

@@ -35,6 +35,8 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
       `A step fails on p99 more than ${RAMP_P99_LIMIT_MS} ms over direct's (same agents × rate, one reader), on a backlog ` +
         `(deltas delivered to all readers ÷ (upstream let go → last frame) below ${RAMP_MIN_DELIVERED_SHARE * 100} % of ` +
         "agents × rate × readers: the last deltas arrive later and later), or on any lost, duplicated or reordered delta. " +
+        "A step that fails on latency or backlog runs once more (a stall of the shared machine should not end the ramp) and " +
+        "fails only if it fails again; its row shows the second run. " +
         "The knee is the last step that passed. Two readers per step parse every delta (latency, text); the others count " +
         "frames and check seq. load core: the load client's and the upstream's CPU ÷ wall time on their shared core; " +
         "near 100 % the load, not the target, may be what gave out.",
@@ -66,7 +68,8 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
           pct(point.deliveredShare),
           pct(point.targetCoreShare),
           pct(point.loadCoreShare),
-          point.verdict === "ok" ? "ok" : `**${point.verdict}**: ${point.why}`,
+          (point.verdict === "ok" ? "ok" : `**${point.verdict}**: ${point.why}`) +
+            (point.retried === undefined ? "" : ` (run twice; ${point.retried})`),
         ]),
       ),
       "",
