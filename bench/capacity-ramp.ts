@@ -1,10 +1,11 @@
-import type { BenchCell, TargetName } from "./bench-cell.js";
+import type { BenchCell, CellRun, TargetName } from "./bench-cell.js";
 import {
   envOf,
   startCapacityTarget,
   type CapacityContext,
   type CapacityTarget,
   type StartedTarget,
+  withPool,
 } from "./capacity-targets.js";
 import type { CellResult } from "./cell-result.js";
 import { runCell } from "./run-cell.js";
@@ -200,11 +201,12 @@ export async function runCapacityRamp(context: CapacityContext): Promise<RampOut
   const lastGood = new Map<CapacityTarget, number>();
   try {
     for (const target of active) running.set(target, await startCapacityTarget(target, context));
-    const env = envOf(context, running);
+    const runOn = (cell: BenchCell, run: CellRun) =>
+      withPool((agent) => runCell(cell, run, envOf(context, running, agent)));
     for (const [index, rampStep] of steps.entries()) {
       if (active.size === 0) break;
       const cell = rampCell(rampStep, stepSeconds);
-      const direct = await runCell(cell, { target: "direct", store: undefined }, env);
+      const direct = await runOn(cell, { target: "direct", store: undefined });
       outcome.results.push(direct);
       const directPoint = judge(index, rampStep, direct, undefined);
       outcome.points.push(directPoint);
@@ -215,13 +217,13 @@ export async function runCapacityRamp(context: CapacityContext): Promise<RampOut
       }
       for (const target of [...active]) {
         const run = { target, store: target === "ours" ? ("memory" as const) : undefined };
-        const result = await runCell(cell, run, env);
+        const result = await runOn(cell, run);
         let point = judge(index, rampStep, result, direct);
         // One stall of a shared machine should not end a ramp: a step that failed on latency or
         // backlog runs once more, and fails only if it fails again. Loss is never retried.
         if (point.verdict === "latency" || point.verdict === "backlog") {
           context.log(`${describePoint(point)}; running the step again`);
-          const again = await runCell(cell, run, env);
+          const again = await runOn(cell, run);
           const retry = judge(index, rampStep, again, direct);
           const first = `first run ${point.verdict}: ${point.why}`;
           point = { ...retry, retried: first };

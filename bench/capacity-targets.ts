@@ -1,4 +1,4 @@
-import type { Agent } from "node:http";
+import { Agent } from "node:http";
 import type { BenchCell } from "./bench-cell.js";
 import type { BenchEnv } from "./bench-env.js";
 import { startChild, type ChildHandle } from "./child-rpc.js";
@@ -63,8 +63,13 @@ export async function startCapacityTarget(
       ...(pingIntervalMs === undefined ? {} : { pingIntervalMs }),
     });
     const started = { child, url };
-    const env = envOf(context, new Map([[target, started]]));
-    await runCell(WARM_UP, { target, store: target === "ours" ? "memory" : undefined }, env);
+    await withPool((agent) =>
+      runCell(
+        WARM_UP,
+        { target, store: target === "ours" ? "memory" : undefined },
+        envOf(context, new Map([[target, started]]), agent),
+      ),
+    );
     return started;
   } catch (error) {
     await child.close();
@@ -72,15 +77,26 @@ export async function startCapacityTarget(
   }
 }
 
-/** The environment `runCell` expects, holding these targets. */
+/** The environment `runCell` expects, holding these targets, its requests on `agent`. */
 export function envOf(
   context: CapacityContext,
   targets: ReadonlyMap<CapacityTarget, StartedTarget>,
+  agent: Agent = context.agent,
 ): BenchEnv {
-  return {
-    emitter: context.emitter,
-    upstreamUrl: context.upstreamUrl,
-    targets: targets,
-    agent: context.agent,
-  };
+  return { emitter: context.emitter, upstreamUrl: context.upstreamUrl, targets, agent };
+}
+
+/**
+ * Runs `load` with a connection pool of its own, destroyed after it. D, E and F keep a target
+ * for many loads with pauses between them (other targets' turns), longer than the service's
+ * keep-alive timeout (Node's 5 s): a shared pool would send the next load's first requests on
+ * sockets the target is closing, and a reader would fail for the pool's sake, not the target's.
+ */
+export async function withPool<T>(load: (agent: Agent) => Promise<T>): Promise<T> {
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
+  try {
+    return await load(agent);
+  } finally {
+    agent.destroy();
+  }
 }

@@ -154,7 +154,7 @@ async function measure(
       agent_ids: [benchAgentId(0)],
       options: { agent_defaults: { background: false } },
     });
-    const run = await startRunInBackground(`${started.url}/v1/runs`, body, context.agent);
+    const run = await startRunInBackground(`${started.url}/v1/runs`, body, agent);
     const url = `${started.url}/v1/runs/${run.runId}/events`;
     const timeoutMs = 120_000;
     await started.child.call("gc", null);

@@ -1,3 +1,4 @@
+import { Agent } from "node:http";
 import { benchAgentId } from "./bench-agent-id.js";
 import { startCapacityTarget, type CapacityContext, type CapacityTarget } from "./capacity-targets.js";
 import { addCounts, DeliveryLedger, emptyCounts, type DeliveryCounts } from "./delivery-ledger.js";
@@ -76,6 +77,8 @@ async function measure(
   seconds: number,
 ): Promise<SlowReaderRow> {
   const started = await startCapacityTarget(target, context);
+  // A pool of its own: no socket left idle in it since an earlier load (see withPool).
+  const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
   try {
     const tokens = RATE * seconds;
     const timeoutMs = seconds * 1000 + 60_000;
@@ -91,7 +94,7 @@ async function measure(
       agent_ids: agentIds,
       options: { max_concurrency: AGENTS, agent_defaults: { background: false } },
     });
-    const run = await startRunInBackground(`${started.url}/v1/runs`, body, context.agent);
+    const run = await startRunInBackground(`${started.url}/v1/runs`, body, agent);
     const eventsUrl = `${started.url}/v1/runs/${run.runId}/events`;
     const latencies = new LatencySamples();
     const ledgers: DeliveryLedger[] = [];
@@ -104,7 +107,7 @@ async function measure(
       return readRunStream({
         url: eventsUrl,
         method: "GET",
-        agent: context.agent,
+        agent,
         ledger,
         timeoutMs,
         onFirstFrame: () => {
@@ -164,6 +167,7 @@ async function measure(
       problems: [...new Set(problems)],
     };
   } finally {
+    agent.destroy();
     await started.child.close();
   }
 }
