@@ -107,7 +107,7 @@ function ratioPanel(rows: readonly RatioRow[], top: number): { svg: string[]; he
 function rampPanel(ramp: RampOutcome, top: number): { svg: string[]; height: number } {
   const svg: string[] = [];
   const plotTop = top + 40;
-  const plotBottom = plotTop + RAMP_HEIGHT - 110;
+  const plotBottom = plotTop + RAMP_HEIGHT - 150;
   const plotLeft = 90;
   const plotRight = WIDTH - RIGHT;
   const steps = ramp.steps.length;
