@@ -31,3 +31,23 @@ export function el(tag, props = {}, ...children) {
 export function setText(node, text) {
   if (node.textContent !== text) node.textContent = text;
 }
+
+/**
+ * A message form: Enter sends (Shift+Enter adds a line; Enter that confirms an IME composition
+ * does not send), and a submit runs `submit` instead of loading a page.
+ * @param {HTMLFormElement} form
+ * @param {HTMLTextAreaElement} message
+ * @param {() => Promise<void>} submit
+ */
+export function onMessageSubmit(form, message, submit) {
+  message.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    void submit();
+  });
+}

@@ -1,5 +1,5 @@
 import { describeError } from "./api.js";
-import { el, setText } from "./dom.js";
+import { el, onMessageSubmit, setText } from "./dom.js";
 
 /**
  * "Ask again" under a thread's last turn: a message for the same agents, in the same
@@ -48,18 +48,7 @@ export function createFollowUpForm({ onSubmit }) {
     setText(problem, text ?? "");
   }
 
-  message.addEventListener("keydown", (event) => {
-    // isComposing: Enter also confirms an IME composition, which must not send.
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      form.requestSubmit();
-    }
-  });
-
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    void submit();
-  });
+  onMessageSubmit(form, message, submit);
 
   async function submit() {
     const text = message.value.trim();
