@@ -1,10 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createClient, FanoutError, type FanoutEvent } from "../../src/client/index.js";
+import { createClient, FanoutError } from "../../src/client/index.js";
 import { agentId, scripted } from "../helpers/agents.js";
 import { startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { ofType, readEvents, reassemble } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { recordingFetch } from "./recording-fetch.js";
+import { collect, oneTo, seqs } from "../helpers/client-events.js";
 
 // client.runs.followUp (API.md §2 `POST /v1/runs/{run_id}/follow-ups`) against the real service
 // and the simulator: the same RunHandle as runs.create, with the same resume protocol.
@@ -21,15 +22,6 @@ const echo = (n: number, extra: Parameters<typeof scripted>[2] = {}) =>
   scripted(n, "You said: {{message}}", extra);
 const expected = (message: string, agents = AGENTS) =>
   Object.fromEntries(agents.map((id) => [id, `You said: ${message}`]));
-
-async function collect(events: AsyncIterable<FanoutEvent>): Promise<FanoutEvent[]> {
-  const all: FanoutEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
-
-const seqs = (events: readonly FanoutEvent[]) => events.map((event) => event.seq);
-const oneTo = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
 
 describe("client.runs.followUp", () => {
   it("asks the same agents again in the same conversations, names the parent, and is listed on it", async () => {

@@ -5,6 +5,7 @@ import { startHarness, type Harness } from "../helpers/fanout-harness.js";
 import { readEvents, reassemble } from "../helpers/sse-client.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { recordingFetch } from "./recording-fetch.js";
+import { collect, oneTo, seqs } from "../helpers/client-events.js";
 
 let harness: Harness | undefined;
 afterEach(async () => {
@@ -17,15 +18,6 @@ const ANSWERS = [
   "The second one takes a little longer to say it all.",
 ];
 const LONG = "One two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen.";
-
-async function collect(events: AsyncIterable<FanoutEvent>): Promise<FanoutEvent[]> {
-  const all: FanoutEvent[] = [];
-  for await (const event of events) all.push(event);
-  return all;
-}
-
-const seqs = (events: readonly FanoutEvent[]) => events.map((event) => event.seq);
-const oneTo = (n: number) => Array.from({ length: n }, (_, index) => index + 1);
 
 describe("client.runs.create", () => {
   it("yields every event from run.started to run.completed, in order, validated and gapless", async () => {
