@@ -1,9 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join } from "node:path";
+import { otherCpuShare, type HostCpu } from "./host-cpu.js";
 
-/** Load average above which a run is "on a busy machine" (2 cores: one core's worth of others' work). */
+/** Load average at the start above which a run is "on a busy machine". */
 export const BUSY_LOAD = 1.5;
+/** Share of the host's CPU used by other processes during the run above which it is "busy". */
+export const BUSY_OTHERS = 0.15;
 
 /** The chart's file name next to the report of a run started at `startedAt`. */
 export function chartFileName(startedAt: Date): string {
@@ -33,6 +36,8 @@ export interface ResultsFileInput {
   quick: boolean;
   /** Load averages when the run started (the end's are read now). */
   loadAtStart: readonly number[];
+  /** The host's CPU when the run started, to tell how much other processes used during it. */
+  hostAtStart: HostCpu | undefined;
   pinning: string;
   /** bench/ in the package (where README.md is). */
   benchFolder: string;
@@ -46,7 +51,11 @@ export interface ResultsFileInput {
  */
 export async function writeResultsFile(input: ResultsFileInput): Promise<{ markdown: string; svg: string }> {
   const loadAtEnd = loadavg();
-  const busy = Math.max(input.loadAtStart[0] ?? 0, loadAtEnd[0] ?? 0) >= BUSY_LOAD;
+  const others = otherCpuShare(input.hostAtStart);
+  const busyAtStart = (input.loadAtStart[0] ?? 0) >= BUSY_LOAD;
+  const othersShare = others ?? 0;
+  const busyDuring = othersShare >= BUSY_OTHERS;
+  const busy = busyAtStart || busyDuring;
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const out: string[] = [
     "# Bench results",
@@ -57,19 +66,21 @@ export async function writeResultsFile(input: ResultsFileInput): Promise<{ markd
     `- date: ${input.startedAt}`,
     `- commit: ${input.commit}`,
     `- machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}, Node ${process.version}; ${input.pinning}`,
-    `- load average (1, 5, 15 min): ${loadAverageText(input.loadAtStart)} at the start, ${loadAverageText(loadAtEnd)} at the end`,
+    `- load average (1, 5, 15 min): ${loadAverageText(input.loadAtStart)} at the start, ${loadAverageText(loadAtEnd)} at the end (which counts the bench's own processes)`,
+    `- other processes used ${others === undefined ? "an unknown share" : `${Math.round(others * 100)} %`} of the machine's CPU during the run (/proc/stat less the bench's own processes)`,
     "",
   ];
   if (input.quick || busy) {
-    const what = [
-      input.quick ? "a `--quick` run (shorter loads, fewer cells and steps)" : "",
-      busy ? "on a busy machine" : "",
+    const what = `${input.quick ? "a `--quick` run (shorter loads, fewer cells and steps)" : "a full run"}${busy ? " on a busy machine" : ""}`;
+    const why = [
+      busyAtStart ? `the load average was ${(input.loadAtStart[0] ?? 0).toFixed(2)} when it started` : "",
+      busyDuring ? `other processes took ${Math.round(othersShare * 100)} % of the CPU while it ran` : "",
     ]
       .filter(Boolean)
-      .join(" ");
+      .join(", and ");
     out.push(
-      `> **This is ${what}.** Its figures are indicative only${busy ? `: other work kept the load average at ${BUSY_LOAD} or above, so latency and CPU figures carry its noise` : ""}. ` +
-        `Regenerate with \`npm run bench -- --results\` on a quiet machine (load average below ${BUSY_LOAD}).`,
+      `> **This is ${what}.** Its figures are indicative only${busy ? `: ${why}, so latency and CPU figures carry that noise` : ""}. ` +
+        `Regenerate with \`npm run bench -- --results\` on a quiet machine (load average below ${BUSY_LOAD}, nothing else running).`,
       "",
     );
   }

@@ -11,6 +11,7 @@ import { startChild } from "./child-rpc.js";
 import { parseBenchArgs, type BenchOptions } from "./cli-options.js";
 import { pinLoadProcess, type Pinning } from "./cpu-pinning.js";
 import { describeResult } from "./describe-result.js";
+import { readHostCpu } from "./host-cpu.js";
 import { renderCapacity } from "./render-capacity.js";
 import { renderChart } from "./render-chart.js";
 import { renderReport, type BenchMeta } from "./render-report.js";
@@ -73,6 +74,7 @@ async function main(options: BenchOptions): Promise<void> {
   process.stderr.write(`bench: ${cells.length} cells, ${pinning.note}\n`);
   const notes: string[] = [];
   const loadAtStart = loadavg();
+  const hostAtStart = readHostCpu();
   notes.push(`load average (1, 5, 15 min) at the start: ${loadAverageText(loadAtStart)}`);
   const redis = await startRedis(options, cells, pinning, notes);
   const peers = preparePeers(cells, notes);
@@ -189,6 +191,7 @@ async function main(options: BenchOptions): Promise<void> {
       commit: meta.commit,
       quick: options.quick,
       loadAtStart,
+      hostAtStart,
       pinning: pinning.note,
       benchFolder: benchFolderOf(paths.markdown),
     });
