@@ -4,6 +4,9 @@ import { overloaded, readersFull } from "../errors.js";
 import { createCompressor, negotiateEncoding, type CompressionOptions } from "./compression.js";
 import { SseWriter } from "./sse-writer.js";
 
+/** Heartbeat ticks per `pingIntervalMs`: a ping goes out after 1 to 1 + 1/4 intervals of silence. */
+const TICKS_PER_PING = 4;
+
 export interface SseHubOptions {
   pingIntervalMs: number;
   retryMs: number;
@@ -16,16 +19,24 @@ export interface SseHubOptions {
 }
 
 /**
- * Opens SSE responses and keeps track of them: the cap on compressed readers (API.md §3), and
- * the list a graceful shutdown ends with a `shutting_down` frame.
+ * Opens SSE responses and keeps track of them: the cap on compressed readers (API.md §3), the
+ * one heartbeat timer that sends `: ping` to quiet readers, and the list a graceful shutdown
+ * ends with a `shutting_down` frame.
  */
 export class SseHub {
   private readonly open = new Set<SseWriter>();
   private compressed = 0;
   private onEmpty: (() => void) | undefined;
   private closing = false;
+  private ticks = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SseHubOptions) {}
+
+  /** The heartbeat's clock (see {@link beat}); writers stamp their writes with it. */
+  get tick(): number {
+    return this.ticks;
+  }
 
   get readers(): number {
     return this.open.size;
@@ -65,20 +76,44 @@ export class SseHub {
     response.flushHeaders();
     // Nagle would hold small event writes back by up to 40 ms.
     response.socket?.setNoDelay(true);
-    const writer = new SseWriter(
-      response,
-      this.options.pingIntervalMs,
-      encoding ? { stream: createCompressor(encoding, compression), encoding } : undefined,
-    );
+    const writer = encoding
+      ? new SseWriter(
+          response,
+          this,
+          this.releaseCompressed,
+          createCompressor(encoding, compression),
+          encoding,
+        )
+      : new SseWriter(response, this, this.release);
     if (encoding) this.compressed += 1;
     this.open.add(writer);
-    writer.signal.addEventListener("abort", () => {
-      this.open.delete(writer);
-      if (this.open.size === 0) this.onEmpty?.();
-      if (encoding) this.compressed -= 1;
-    });
+    this.heartbeat ??= setInterval(this.beat, this.options.pingIntervalMs / TICKS_PER_PING).unref();
     return writer;
   }
+
+  /**
+   * One timer for every reader: each tick pings the writers that have been quiet for a whole
+   * interval. A writer stamped in tick k is pinged in tick k + TICKS_PER_PING + 1, so `: ping`
+   * goes out after 1 to 1.25 intervals of silence.
+   */
+  private readonly beat = (): void => {
+    this.ticks += 1;
+    const due = this.ticks - TICKS_PER_PING - 1;
+    for (const writer of this.open) if (writer.lastTick <= due) writer.ping();
+  };
+
+  private readonly release = (writer: SseWriter): void => {
+    this.open.delete(writer);
+    if (this.open.size > 0) return;
+    clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+    this.onEmpty?.();
+  };
+
+  private readonly releaseCompressed = (writer: SseWriter): void => {
+    this.compressed -= 1;
+    this.release(writer);
+  };
 
   /** Refuses new readers from now on, then ends the open ones as {@link disconnectAll} does. */
   async shutdown(settleMs = 1_000): Promise<void> {

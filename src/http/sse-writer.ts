@@ -5,54 +5,77 @@ import { encodeErrorFrame, PING_FRAME } from "../protocol/sse-frame.js";
 import type { ReaderError } from "../protocol/events.js";
 import { flushKind, type Encoding } from "./compression.js";
 
-/** A constant abort reason: a fresh DOMException per reader would cost a stack trace each. */
-const READER_GONE = new Error("reader gone");
+/** The hub's heartbeat clock: a tick count the writer stamps each write with (no clock read). */
+export interface Heartbeat {
+  readonly tick: number;
+}
 
 /**
  * The one place where events become bytes on a socket (STYLE.md rule 2). Writes pre-encoded
  * frames straight to Node's response (bypassing web streams, which cost several µs per chunk),
- * gathers a batch into one write, awaits 'drain' instead of buffering, flushes the compressor
- * after every write, and sends `: ping` after a quiet spell.
+ * gathers a batch into one write, reports backpressure instead of buffering, and flushes the
+ * compressor after every write.
+ *
+ * An idle reader should cost little more than its socket (BENCH.md F): the writer holds no
+ * timer (the hub's one heartbeat pings every writer quiet since `lastTick`), no AbortController
+ * and no promise; who follows it hears of its end through one callback ({@link whenClosed}).
  */
 export class SseWriter {
   private readonly sink: Writable;
-  private readonly pinger: NodeJS.Timeout;
-  private readonly abort = new AbortController();
+  /** The heartbeat's tick at the last write (the hub pings writers quiet for a whole interval). */
+  lastTick: number;
   private ended = false;
+  private gone = false;
+  private follower: (() => void) | undefined;
 
   constructor(
     private readonly response: ServerResponse,
-    pingIntervalMs: number,
-    private readonly compressor?: {
-      stream: zlib.Gzip | zlib.Deflate | zlib.BrotliCompress;
-      encoding: Encoding;
-    },
+    private readonly heartbeat: Heartbeat,
+    /** Called once when the writer closes (ended, or the client went away). */
+    private readonly release: (writer: SseWriter) => void,
+    private readonly compressor?: zlib.Gzip | zlib.Deflate | zlib.BrotliCompress,
+    private readonly encoding?: Encoding,
   ) {
-    this.sink = compressor ? compressor.stream : response;
-    if (compressor) compressor.stream.pipe(response);
-    response.on("close", this.onClose);
-    // One timer per reader, pushed back by every write (`refresh` is cheap), so `: ping` goes out
-    // exactly after `pingIntervalMs` of silence.
-    this.pinger = setTimeout(this.ping, pingIntervalMs).unref();
-  }
-
-  /** Aborts when the client goes away or the writer is closed. */
-  get signal(): AbortSignal {
-    return this.abort.signal;
+    this.lastTick = heartbeat.tick;
+    this.sink = compressor ?? response;
+    if (compressor) compressor.pipe(response);
+    response.once("close", this.onClose);
   }
 
   get closed(): boolean {
-    return this.ended || this.abort.signal.aborted;
+    return this.ended || this.gone;
   }
 
-  /** Writes frames as one chunk; resolves when the socket can take more. */
-  async write(frames: readonly Buffer[]): Promise<void> {
-    if (this.closed || frames.length === 0) return;
+  /**
+   * Calls `callback` once when the writer closes (at once if it has): the reader following the
+   * log stops there. One follower per writer.
+   */
+  whenClosed(callback: () => void): void {
+    if (this.closed) queueMicrotask(callback);
+    else this.follower = callback;
+  }
+
+  /**
+   * Writes frames as one chunk. Returns false when the socket holds more than it should: wait for
+   * {@link whenDrained} before writing more.
+   */
+  write(frames: readonly Buffer[]): boolean {
+    if (this.closed || frames.length === 0) return true;
     const chunk = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames);
-    this.pinger.refresh();
+    this.lastTick = this.heartbeat.tick;
     const ok = this.sink.write(chunk);
-    if (this.compressor) this.compressor.stream.flush(flushKind(this.compressor.encoding));
-    if (!ok) await this.drained();
+    if (this.compressor) this.compressor.flush(flushKind(this.encoding ?? "gzip"));
+    return ok;
+  }
+
+  /** Calls `callback` once the socket can take more (never, if it closes first: see whenClosed). */
+  whenDrained(callback: () => void): void {
+    this.sink.once("drain", callback);
+  }
+
+  /** `: ping` (the hub's heartbeat, after a quiet interval). */
+  ping(): void {
+    this.write([PING_FRAME]);
   }
 
   /**
@@ -61,37 +84,29 @@ export class SseWriter {
    * follows it.
    */
   fail(error: ReaderError, retryMs?: number): void {
-    void this.write([encodeErrorFrame(error, retryMs)]);
+    this.write([encodeErrorFrame(error, retryMs)]);
     this.end();
   }
 
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    clearTimeout(this.pinger);
     this.sink.end();
-    this.abort.abort(READER_GONE);
-  }
-
-  private readonly ping = (): void => {
-    if (!this.closed) void this.write([PING_FRAME]);
-  };
-
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        this.sink.off("drain", done);
-        this.abort.signal.removeEventListener("abort", done);
-        resolve();
-      };
-      this.sink.on("drain", done);
-      this.abort.signal.addEventListener("abort", done, { once: true });
-    });
+    if (!this.gone) this.closing();
   }
 
   private readonly onClose = (): void => {
-    clearTimeout(this.pinger);
-    if (this.compressor) this.compressor.stream.destroy();
-    this.abort.abort(READER_GONE);
+    if (this.gone) return;
+    this.gone = true;
+    this.compressor?.destroy();
+    if (!this.ended) this.closing();
   };
+
+  /** Runs once, at the first of end() and the socket's close. */
+  private closing(): void {
+    this.release(this);
+    const follower = this.follower;
+    this.follower = undefined;
+    follower?.();
+  }
 }

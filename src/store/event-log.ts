@@ -1,4 +1,4 @@
-import type { StoredEvent } from "./event-store.js";
+import type { LogWatch, StoredEvent } from "./event-store.js";
 
 /**
  * An append-only list of events with a cap: past `max` events the oldest are dropped (in
@@ -6,7 +6,7 @@ import type { StoredEvent } from "./event-store.js";
  * Positions start after `base` (the first event is `base + 1`) and are never reused; `dropped`
  * of them are gone.
  */
-export class EventLog {
+export class EventLog implements LogWatch {
   private items: StoredEvent[] = [];
   private dropped = 0;
   private readonly waiters = new Set<() => void>();
@@ -74,6 +74,20 @@ export class EventLog {
   }
 
   /**
+   * `wait` without a promise or a signal: `wake` is one entry in the waiters until it is called
+   * (once) or taken back with {@link unwatch}, so an idle reader costs no more than that. When
+   * there is already an event after `after`, or the log ended, it is called in a microtask.
+   */
+  watch(after: number, wake: () => void): void {
+    if (this.head > after || this.ended) queueMicrotask(wake);
+    else this.waiters.add(wake);
+  }
+
+  unwatch(wake: () => void): void {
+    this.waiters.delete(wake);
+  }
+
+  /**
    * Wakes readers on the next turn of the event loop, not per event: everything appended in
    * the meantime then goes out in one write per reader (API.md §3 "events that are ready
    * together may share one write").
@@ -83,7 +97,10 @@ export class EventLog {
     this.notifyScheduled = true;
     setImmediate(() => {
       this.notifyScheduled = false;
-      for (const waiter of [...this.waiters]) waiter();
+      // Each waiter is called once: `watch` entries are not removed by their callee.
+      const waiters = [...this.waiters];
+      this.waiters.clear();
+      for (const waiter of waiters) waiter();
     });
   }
 }

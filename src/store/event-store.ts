@@ -65,6 +65,16 @@ export type StoreState = "ok" | "unreachable" | "timeout" | "behind";
 export type { RunSummary } from "../protocol/run-summary.js";
 
 /**
+ * A log followed without a promise or an AbortSignal per wait (see {@link EventStore.watchRun}):
+ * `watch` calls `wake` once, when there is an event after `after` or the log has ended;
+ * `unwatch` takes a pending `wake` back.
+ */
+export interface LogWatch {
+  watch(after: number, wake: () => void): void;
+  unwatch(wake: () => void): void;
+}
+
+/**
  * The run log (API.md §2 and §3): every event of every run with its gapless `seq`, readable from
  * any cursor by any number of readers, each at its own pace, plus a firehose of all runs.
  * Appends are synchronous and ordered; reads and waits are async so that a shared store
@@ -96,6 +106,11 @@ export interface EventStore {
   /** Resolves when the run has an event after `after`, or has ended, or `signal` aborts. */
   waitRun(runId: string, after: number, signal: AbortSignal): Promise<void>;
   /**
+   * The run's log as a {@link LogWatch}, where this store can wait that way (an idle SSE reader
+   * is then one entry in a waiters list); undefined means: use `waitRun`. Optional.
+   */
+  watchRun?(runId: string): LogWatch | undefined;
+  /**
    * Firehose events with global position > `after`, at most `max` looked at; with `panel`, only
    * those of that panel's runs (`next` then says how far the cursor moved past the others). Throws CursorExpired when retention dropped
    * events after `after`, or when this store cannot have issued `after` (beyond its head, or
@@ -105,6 +120,8 @@ export interface EventStore {
    */
   readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch>;
   waitFirehose(after: number, signal: AbortSignal): Promise<void>;
+  /** The firehose as a {@link LogWatch} (see `watchRun`); undefined means: use `waitFirehose`. */
+  watchFirehose?(): LogWatch | undefined;
   /** The latest global position (a new firehose reader starts after it). */
   firehoseHead(): Promise<number>;
   snapshot(runId: string): Promise<RunSnapshot | undefined>;

@@ -7,6 +7,7 @@ import {
   CursorExpired,
   type EventStore,
   type FirehoseBatch,
+  type LogWatch,
   type ReadBatch,
   type RunMeta,
   type RunSummary,
@@ -128,6 +129,10 @@ export class MemoryEventStore implements EventStore {
     return this.runs.get(runId)?.log.wait(after, signal) ?? Promise.resolve();
   }
 
+  watchRun(runId: string): LogWatch | undefined {
+    return this.runs.get(runId)?.log;
+  }
+
   readFirehose(after: number, max: number, panel?: string): Promise<FirehoseBatch> {
     const events = this.firehose.after(after, max);
     if (!events) return Promise.reject(cursorOutside(this.firehose, after));
@@ -140,6 +145,10 @@ export class MemoryEventStore implements EventStore {
 
   waitFirehose(after: number, signal: AbortSignal): Promise<void> {
     return this.firehose.wait(after, signal);
+  }
+
+  watchFirehose(): LogWatch {
+    return this.firehose;
   }
 
   firehoseHead(): Promise<number> {
