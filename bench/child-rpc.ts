@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RpcMap, RpcReply, RpcRequest } from "./rpc-protocol.js";
 
@@ -40,13 +42,21 @@ export async function startChild<M extends RpcMap<M>>(
   // BENCH_CPU_PROF=<dir> writes a V8 CPU profile of every child there (see bench/README.md).
   const profileDir = process.env.BENCH_CPU_PROF;
   const profile = profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [];
-  const args = ["--max-old-space-size=2048", ...profile, path];
+  // BENCH_TRACE_GC=<dir> runs every child with --trace-gc, its stdout (where V8 prints the
+  // trace) in <dir>/<name>-<pid>.log, so GC pauses can be counted per target.
+  const traceDir = process.env.BENCH_TRACE_GC;
+  const trace = traceDir ? ["--trace-gc"] : [];
+  const args = ["--max-old-space-size=2048", ...profile, ...trace, path];
+  const stdout = traceDir ? "pipe" : "inherit";
   const child: ChildProcess =
     options.core === undefined
-      ? spawn(process.execPath, args, { stdio: ["ignore", "inherit", "inherit", "ipc"] })
+      ? spawn(process.execPath, args, { stdio: ["ignore", stdout, "inherit", "ipc"] })
       : spawn("taskset", ["-c", String(options.core), process.execPath, ...args], {
-          stdio: ["ignore", "inherit", "inherit", "ipc"],
+          stdio: ["ignore", stdout, "inherit", "ipc"],
         });
+  if (traceDir && child.stdout) {
+    child.stdout.pipe(createWriteStream(join(traceDir, `${options.name}-${child.pid ?? 0}.log`)));
+  }
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let exited = false;

@@ -103,6 +103,8 @@ async function listen(
   return server;
 }
 
+const tracingGc = process.execArgv.includes("--trace-gc");
+
 serveRpc<TargetRpc>({
   async start({ kind, upstreamUrl, store, pingIntervalMs }) {
     const server = await listen(kind, upstreamUrl, store, pingIntervalMs);
@@ -126,10 +128,15 @@ serveRpc<TargetRpc>({
     };
   },
   "probe-begin"() {
+    // Under BENCH_TRACE_GC, marks the measured window in the --trace-gc log (stdout).
+    if (tracingGc) process.stdout.write("=== probe-begin\n");
     probe.begin();
     return null;
   },
-  "probe-end": () => probe.end(),
+  "probe-end": () => {
+    if (tracingGc) process.stdout.write("=== probe-end\n");
+    return probe.end();
+  },
   gc() {
     collectGarbage();
     return null;

@@ -53,17 +53,40 @@ export class AgentOutputSink {
     });
   }
 
-  /** One upstream message: its events go out, then the agent waits for room if it must. */
-  async item(item: UpstreamItem, signal: AbortSignal, idle: IdleWatch): Promise<void> {
+  /**
+   * One upstream message: its events go out, then the agent waits for room if it must. Returns
+   * undefined when there is nothing to wait for (most messages): no promise per event then.
+   */
+  item(item: UpstreamItem, signal: AbortSignal, idle: IdleWatch): Promise<void> | undefined {
     if (this.options.raw) this.event({ type: "agent.letta", agent_id: this.agentId, message: item.raw });
-    for (const output of item.outputs) {
+    const { outputs } = item;
+    for (let index = 0; index < outputs.length; index++) {
+      const output = outputs[index] as AgentOutput;
       if (output.type === "delta") {
         this.metrics.text();
         if (!this.include.has(output.kind)) continue;
-        if (this.pacer) {
-          await this.paced(output, signal, idle);
-          continue;
-        }
+        if (this.pacer) return this.pacedRest(outputs, index, signal, idle);
+      }
+      const event = this.toEvent(output);
+      if (event) this.event(event);
+    }
+    return this.makeRoom(signal, idle);
+  }
+
+  /** The rest of a message from `start` on (its delta there is paced), the slow path. */
+  private async pacedRest(
+    outputs: readonly AgentOutput[],
+    start: number,
+    signal: AbortSignal,
+    idle: IdleWatch,
+  ): Promise<void> {
+    for (let index = start; index < outputs.length; index++) {
+      const output = outputs[index] as AgentOutput;
+      if (output.type === "delta") {
+        if (index > start) this.metrics.text();
+        if (!this.include.has(output.kind)) continue;
+        await this.paced(output, signal, idle);
+        continue;
       }
       const event = this.toEvent(output);
       if (event) this.event(event);
@@ -171,24 +194,24 @@ export class AgentOutputSink {
     this.emit(event);
   }
 
-  private async makeRoom(signal: AbortSignal, idle: IdleWatch): Promise<void> {
+  /** Undefined when the agent may go on at once (the common case: no promise per event). */
+  private makeRoom(signal: AbortSignal, idle: IdleWatch): Promise<void> | undefined {
     const { max_buffered_events: limit, on_overflow } = this.options.backpressure;
-    if (this.gate.pending(this.agentId) < limit) return;
+    if (this.gate.pending(this.agentId) < limit) return undefined;
     if (on_overflow === "fail") {
       throw new BackpressureOverflow(limit);
     }
     if (on_overflow === "pause") {
       idle.pause();
-      await this.gate.waitForRoom(this.agentId, limit, signal);
-      idle.resume();
-      return;
+      return this.gate.waitForRoom(this.agentId, limit, signal).then(() => idle.resume());
     }
-    if (this.held) return;
+    if (this.held) return undefined;
     this.held = [];
     void this.gate.waitForRoom(this.agentId, limit, signal).then(() => {
       const held = this.held ?? [];
       this.held = undefined;
       for (const event of held) this.out(event);
     });
+    return undefined;
   }
 }

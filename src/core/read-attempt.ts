@@ -66,7 +66,8 @@ export async function readAttempt(
       const item = next.value;
       if (item.lettaRunId !== undefined) state.lettaRunId = item.lettaRunId;
       for (const output of item.outputs) if (output.type === "stop") state.stopReason = output.stop_reason;
-      await sink.item(item, signal, idle);
+      const waiting = sink.item(item, signal, idle);
+      if (waiting) await waiting;
       throwIfAborted(attempt.signal);
       if (item.seqId !== undefined && item.seqId !== state.lastSeqId) {
         state.lastSeqId = item.seqId;

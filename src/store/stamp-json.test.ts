@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { EventDraft } from "../protocol/events.js";
 import { stampJson } from "./stamp-json.js";
@@ -27,5 +28,49 @@ describe("stampJson", () => {
       agent_id: "a",
       position: 1,
     });
+  });
+});
+
+/** What stampJson gave before agent.delta had its own encoder: the generic path. */
+function viaStringify(draft: EventDraft, runIdJson: string, seq: number, ts: number): string {
+  const json = JSON.stringify(draft);
+  const typeEnd = 10 + draft.type.length;
+  return `${json.slice(0, typeEnd)},"run_id":${runIdJson},"seq":${seq},"ts":${ts}${json.slice(typeEnd)}`;
+}
+
+describe("stampJson of agent.delta", () => {
+  // Any UTF-16 text: lone surrogates, controls, quotes, backslashes, U+2028/2029, emoji.
+  const unit = fc.oneof(
+    fc.constantFrom('"', "\\", "\n", "\u2028", "\u0000", "\ud800", "\udfff", "\u{1f600}"),
+    fc.string({ unit: "binary", minLength: 1, maxLength: 1 }),
+    fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code)),
+  );
+  const text = fc.string({ unit });
+
+  it("writes the same bytes as JSON.stringify of the stamped draft", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            agent_id: fc.oneof(text, fc.constantFrom("agent-1", "agent-2")),
+            message_id: fc.oneof(text, fc.constantFrom("m-1", "m-2")),
+            kind: fc.constantFrom("assistant" as const, "reasoning" as const),
+            text,
+          }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        text,
+        fc.nat(),
+        fc.nat({ max: 2 ** 50 }),
+        (deltas, runId, seq, ts) => {
+          const runIdJson = JSON.stringify(runId);
+          for (const { agent_id, message_id, kind, text: deltaText } of deltas) {
+            const draft: EventDraft = { type: "agent.delta", agent_id, message_id, kind, text: deltaText };
+            expect(stampJson(draft, runIdJson, seq, ts)).toBe(viaStringify(draft, runIdJson, seq, ts));
+          }
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

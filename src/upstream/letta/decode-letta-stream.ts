@@ -24,7 +24,7 @@ const noBound: GuardOptions = { maxEventBytes: Number.POSITIVE_INFINITY, scrub: 
  *   const response = await client.runs.messages.stream(runId, {}, { signal }).asResponse();
  *   for await (const message of iterable(decodeLettaStream(response))) handle(message);
  */
-export function decodeLettaStream(response: Response, options?: GuardOptions): AsyncIterator<unknown> {
+export function decodeLettaStream(response: Response, options?: GuardOptions): LettaMessages {
   const source = takeSourceBody(response);
   const guard = options ?? source?.options ?? noBound;
   const nodeBody = takeNodeBody(response);
@@ -91,6 +91,14 @@ export function decodeLettaStream(response: Response, options?: GuardOptions): A
   };
 
   return {
+    get ready(): boolean {
+      return taken < messages.length;
+    },
+
+    take(): unknown {
+      return messages[taken++];
+    },
+
     // Most calls find a decoded message waiting: no async function, no await for those.
     next(): Promise<IteratorResult<unknown>> {
       if (taken < messages.length) return Promise.resolve({ done: false, value: messages[taken++] });
@@ -107,6 +115,18 @@ export function decodeLettaStream(response: Response, options?: GuardOptions): A
       return { done: true, value: undefined };
     },
   };
+}
+
+/**
+ * The decoded messages of a stream. Besides the async iteration, a message already decoded can be
+ * taken synchronously (`ready`, then `take()`), so that a mapping over it needs no promise of its
+ * own per message.
+ */
+export interface LettaMessages extends AsyncIterator<unknown> {
+  /** A decoded message is waiting: `take()` returns it (as `next()` would resolve with it). */
+  readonly ready: boolean;
+  take(): unknown;
+  return(): Promise<IteratorResult<unknown>>;
 }
 
 /** The SDK's `isAbortError` (internal/errors.js). */

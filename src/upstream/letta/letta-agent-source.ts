@@ -1,7 +1,7 @@
 import type Letta from "@letta-ai/letta-client";
 import type { AgentSource, OpenRequest, UpstreamItem } from "../../core/agent-source.js";
 import { openFailure, streamFailure } from "./classify-letta-error.js";
-import { decodeLettaStream } from "./decode-letta-stream.js";
+import { decodeLettaStream, type LettaMessages } from "./decode-letta-stream.js";
 import { mapLettaMessage, newMappingState } from "./map-letta-message.js";
 
 /**
@@ -70,7 +70,7 @@ export function createLettaAgentSource(client: Letta): AgentSource {
 }
 
 /** Maps each Letta message and turns read errors into the core's failures. */
-function mapStream(iterator: AsyncIterator<unknown>, signal: AbortSignal): AsyncIterator<UpstreamItem> {
+function mapStream(iterator: LettaMessages, signal: AbortSignal): AsyncIterator<UpstreamItem> {
   const state = newMappingState();
   const mapped = (result: IteratorResult<unknown>): IteratorResult<UpstreamItem> =>
     result.done
@@ -80,10 +80,17 @@ function mapStream(iterator: AsyncIterator<unknown>, signal: AbortSignal): Async
     throw streamFailure(error, signal);
   };
   return {
-    // One `then` per message, not an async function awaiting another (this is once per event).
-    next: (): Promise<IteratorResult<UpstreamItem>> => iterator.next().then(mapped, failed),
+    // A message already decoded is mapped at once, in one resolved promise; only a read of the
+    // body goes through `then` (this is once per event: every promise and microtask counts).
+    next: (): Promise<IteratorResult<UpstreamItem>> =>
+      iterator.ready
+        ? Promise.resolve({
+            done: false,
+            value: mapLettaMessage(iterator.take() as Record<string, unknown>, state),
+          })
+        : iterator.next().then(mapped, failed),
     async return(): Promise<IteratorResult<UpstreamItem>> {
-      await iterator.return?.();
+      await iterator.return();
       return { done: true, value: undefined };
     },
   };
