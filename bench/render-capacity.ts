@@ -86,7 +86,7 @@ export function renderCapacity(capacity: CapacityResults | undefined, chartFile:
         (slow.seconds < 120 ? ` (--quick: ${slow.seconds} s instead of BENCH.md's 120 s)` : ""),
       "",
       "Each row is a fresh target process. RSS over the load (upstream let go → the healthy readers' last frame, the " +
-        "slow reader still connected); the ratio judges the growth end − start, the peak shows transients. The slow reader takes 1 KB off its socket every 100 ms; the rest waits in the kernel's buffers and " +
+        "slow reader still connected), read after a full garbage collection at both ends; the ratio judges the growth end − start, the peak shows transients. The slow reader takes 1 KB off its socket every 100 ms; the rest waits in the kernel's buffers and " +
         "then in the target, or not. direct is not run: it has no readers to keep apart.",
       "",
       table(

@@ -125,10 +125,14 @@ async function measure(
     ]);
     if (!ready) problems.push(`only ${attached} of ${HEALTHY_READERS} healthy readers attached in time`);
 
+    // RSS read after a full collection at both ends: the growth is what the target holds, not
+    // where its garbage collector happened to be (its heap grows with the run log either way).
+    await started.child.call("gc", null);
     await started.child.call("probe-begin", null);
     const releasedAt = hostNow();
     await context.emitter.call("release", null);
     const results = await Promise.all(readers.map((reader) => reader.done));
+    await started.child.call("gc", null);
     const server = await started.child.call("probe-end", null);
     const slowResult = slow?.stop();
     const { streams } = await context.emitter.call("digests", null);
