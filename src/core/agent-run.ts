@@ -3,6 +3,7 @@ import type { AgentEndStatus, AgentEventDraft } from "../protocol/events.js";
 import type { MessageInput } from "../protocol/run-request.js";
 import { abortableSleep } from "./abortable-sleep.js";
 import { backoffDelay } from "./backoff.js";
+import { linkAbort } from "./link-abort.js";
 import { messageOtid } from "./message-otid.js";
 import { AgentMetricsTracker } from "./agent-metrics-tracker.js";
 import type { AgentSource, OpenRequest } from "./agent-source.js";
@@ -82,16 +83,18 @@ export async function runAgent(
   const metrics = new AgentMetricsTracker(spec.queuedAt, context.now);
   const sink = new AgentOutputSink(agentId, options, context.gate, metrics, emit, context.now);
 
-  const ownDeadline = new AbortController();
+  // The agent's own stop: the outside world's (`stop`), or its deadline, whichever comes first.
+  const agentStop = new AbortController();
+  linkAbort(stop, agentStop);
   const deadlineAt = Math.min(
     context.runDeadlineAt,
     options.timeout_ms === null ? Infinity : context.now() + options.timeout_ms,
   );
   const deadlineTimer = setTimeout(
-    () => ownDeadline.abort(stopTimedOut("The agent did not finish before its deadline.")),
+    () => agentStop.abort(stopTimedOut("The agent did not finish before its deadline.")),
     Math.max(0, deadlineAt - context.now()),
   );
-  const signal = AbortSignal.any([stop, ownDeadline.signal]);
+  const signal = agentStop.signal;
 
   const state: AttemptState = {
     accepted: false,

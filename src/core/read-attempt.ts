@@ -3,6 +3,7 @@ import type { AgentOutputSink } from "./agent-output-sink.js";
 import { UpstreamFailure, type AgentSource, type OpenRequest, type UpstreamItem } from "./agent-source.js";
 import { IdleTimeout, isTransportFailure } from "./classify-failure.js";
 import { IdleWatch } from "./idle-watch.js";
+import { linkAbort } from "./link-abort.js";
 
 /** What one agent has learned across its attempts; what a resume needs. */
 export interface AttemptState {
@@ -38,7 +39,11 @@ export async function readAttempt(
   progressed: () => void = noProgress,
 ): Promise<void> {
   const attempt = new AbortController();
-  const signal = AbortSignal.any([stop, attempt.signal]);
+  // What the request listens to: the agent's stop, or this attempt's end (idle, over).
+  const requestStop = new AbortController();
+  const unlinkStop = linkAbort(stop, requestStop);
+  linkAbort(attempt.signal, requestStop);
+  const signal = requestStop.signal;
   const idle = new IdleWatch(options.idle_timeout_ms, () =>
     attempt.abort(new IdleTimeout(options.idle_timeout_ms)),
   );
@@ -91,6 +96,7 @@ export async function readAttempt(
     idle.stop();
     // A constant reason: abort() without one builds a DOMException with a stack trace per attempt.
     attempt.abort(ATTEMPT_OVER);
+    unlinkStop();
     void iterator?.return?.().catch(() => undefined);
   }
 }

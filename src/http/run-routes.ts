@@ -46,6 +46,10 @@ export function runRoutes(deps: AppDeps): Hono {
     } finally {
       slot.release();
     }
+    // The agents' requests go out first: they are on their way in this turn of the event loop
+    // (the SDK builds and sends them in microtasks), the answer's headers in the next. Time to
+    // the first event is upstream's answer time, so the answer is made while upstream works.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     // A client may take the run id to another instance at once (Redis): answer once it can.
     await deps.store.persisted(active.runId, PERSIST_WAIT_MS);
     const agents = planned.plan.agents.map((agent) => agent.agentId);
