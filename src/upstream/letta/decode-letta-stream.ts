@@ -28,7 +28,8 @@ export function decodeLettaStream(response: Response, options?: GuardOptions): L
   const source = takeSourceBody(response);
   const guard = options ?? source?.options ?? noBound;
   const nodeBody = takeNodeBody(response);
-  const body = source?.body ?? response.body;
+  // Asked for only without the node body: a lazy web body (`lazyBodyResponse`) is then never made.
+  const body = nodeBody ? undefined : (source?.body ?? response.body);
   const decoder = new LettaSseDecoder({ ...guard, headers: response.headers });
   const messages = decoder.messages;
   let taken = 0;

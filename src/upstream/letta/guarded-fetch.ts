@@ -1,5 +1,6 @@
 import type { Scrub } from "../../scrub-secrets.js";
 import { guardSseBody } from "./guard-sse-body.js";
+import { hasBody, lazyBodyResponse } from "./lazy-body-response.js";
 import { passNodeBody } from "./node-http-fetch.js";
 
 export { EventTooLarge } from "./guard-sse-body.js";
@@ -28,13 +29,18 @@ export function guardedFetch(options: GuardOptions, inner: typeof fetch = fetch)
     const response = await inner(input, init);
     if (!response.ok) return scrubbedResponse(response, options.scrub);
     const type = response.headers.get("content-type") ?? "";
-    if (!response.body || !type.toLowerCase().startsWith("text/event-stream")) return response;
-    const guarded = new Response(guardSseBody(response.body, options.maxEventBytes, options.scrub), {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers,
+    if (!type.toLowerCase().startsWith("text/event-stream") || !hasBody(response)) return response;
+    // Neither body is made here: `decodeLettaStream` reads the one under both (`takeNodeBody`).
+    const guarded = lazyBodyResponse(
+      () => guardSseBody(bodyOf(response), options.maxEventBytes, options.scrub),
+      { status: response.status, statusText: response.statusText, headers: response.headers },
+    );
+    sourceBodies.set(guarded, {
+      get body() {
+        return bodyOf(response);
+      },
+      options,
     });
-    sourceBodies.set(guarded, { body: response.body, options });
     passNodeBody(response, guarded);
     return guarded;
   };
@@ -55,6 +61,11 @@ export function takeSourceBody(
   const source = sourceBodies.get(response);
   sourceBodies.delete(response);
   return source;
+}
+
+/** The body of a response known to have one. */
+function bodyOf(response: Response): ReadableStream<Uint8Array> {
+  return response.body as ReadableStream<Uint8Array>;
 }
 
 /** The same error response with its body scrubbed (error bodies are small: read whole). */

@@ -3,6 +3,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { Readable } from "node:stream";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
 import { nodeBodyChunks, type BodyChunks } from "./body-chunks.js";
+import { lazyBodyResponse } from "./lazy-body-response.js";
 
 /** What `nodeHttpFetch` answers an event stream with, besides the Response: its chunks. */
 const nodeBodies = new WeakMap<Response, BodyChunks>();
@@ -60,8 +61,7 @@ export function nodeHttpFetch({ keepAliveMs = 4_000 }: { keepAliveMs?: number } 
     }
     const signal = init?.signal ?? undefined;
     if (signal?.aborted) return Promise.reject(abortError());
-    const headers: Record<string, string> = {};
-    for (const [name, value] of new Headers(init?.headers)) headers[name] = value;
+    const headers = plainHeaders(init?.headers);
     if (body !== undefined) {
       headers["content-type"] ??= "text/plain;charset=UTF-8";
       headers["content-length"] = String(typeof body === "string" ? Buffer.byteLength(body) : body.length);
@@ -106,6 +106,21 @@ export function nodeHttpFetch({ keepAliveMs = 4_000 }: { keepAliveMs?: number } 
   };
 }
 
+/**
+ * The request's headers as node:http takes them, names in lower case. The SDK gives a `Headers`,
+ * read as it is (a copy of it, as `new Headers(headers)` makes, costs more than the request).
+ */
+function plainHeaders(init: HeadersInit | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (init === undefined) return headers;
+  if (init instanceof Headers) {
+    init.forEach((value, name) => (headers[name] = value));
+    return headers;
+  }
+  for (const [name, value] of new Headers(init)) headers[name] = value;
+  return headers;
+}
+
 /** The body decoded as `fetch` would (content-encoding), failing as undici does on a drop. */
 function decoded(message: IncomingMessage): Readable {
   // Its errors go to whoever reads the body; one that nobody reads must not crash the process.
@@ -142,10 +157,11 @@ function toResponse(
   chunks: BodyChunks | undefined,
   head: boolean,
 ): Response {
-  const headers = new Headers();
+  // As pairs: the Response fills its Headers from them once (a Headers of our own would be copied).
+  const headers: [string, string][] = [];
   const raw = message.rawHeaders;
   for (let index = 0; index + 1 < raw.length; index += 2) {
-    headers.append(raw[index] ?? "", raw[index + 1] ?? "");
+    headers.push([raw[index] ?? "", raw[index + 1] ?? ""]);
   }
   const status = message.statusCode ?? 0;
   const init = { status, statusText: message.statusMessage ?? "", headers };
@@ -154,7 +170,9 @@ function toResponse(
     else stream.resume();
     return new Response(null, init);
   }
-  return new Response(chunks ? webStreamOf(chunks) : lazyWebStream(stream), init);
+  // An event stream's web body is made only if someone reads it: `decodeLettaStream` never does.
+  if (chunks) return lazyBodyResponse(() => webStreamOf(chunks), init);
+  return new Response(lazyWebStream(stream), init);
 }
 
 /** A web stream over the chunks (for whoever reads `response.body` of an event stream). */
