@@ -46,13 +46,23 @@ export type OpenRequest =
   | { mode: "resume"; agentId: string; lettaRunId: string; startingAfter: number };
 
 /**
+ * One upstream stream. `takeReady`, where a source has it, returns the next item when it is
+ * already read and decoded (what `next()` would resolve with at once), else undefined: the core
+ * then handles everything one read of the socket brought in one go, without a promise and an
+ * async resumption per item (bench/ scenario A: they were a large part of the cost per event).
+ */
+export interface UpstreamStream extends AsyncIterator<UpstreamItem> {
+  takeReady?(): UpstreamItem | undefined;
+}
+
+/**
  * The core's view of Letta. `open` resolves once the upstream accepted the request (response
  * headers arrived with a 2xx); until then a failure means the message was not accepted. The
  * returned iterator is pulled only as fast as the core can pass events on, so not pulling is
  * how backpressure reaches the upstream socket.
  */
 export interface AgentSource {
-  open(request: OpenRequest, signal: AbortSignal): Promise<AsyncIterator<UpstreamItem>>;
+  open(request: OpenRequest, signal: AbortSignal): Promise<UpstreamStream>;
   /** Creates a fresh Letta conversation on the agent (run option `conversation: "new"`); its id. */
   createConversation(agentId: string, signal: AbortSignal): Promise<string>;
   /** Asks Letta to stop an agent's run; never throws (best effort). */

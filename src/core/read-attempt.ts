@@ -1,6 +1,12 @@
 import type { AgentOptions } from "../protocol/agent-options.js";
 import type { AgentOutputSink } from "./agent-output-sink.js";
-import { UpstreamFailure, type AgentSource, type OpenRequest, type UpstreamItem } from "./agent-source.js";
+import {
+  UpstreamFailure,
+  type AgentSource,
+  type OpenRequest,
+  type UpstreamItem,
+  type UpstreamStream,
+} from "./agent-source.js";
 import { IdleTimeout, isTransportFailure } from "./classify-failure.js";
 import { IdleWatch } from "./idle-watch.js";
 import { linkAbort } from "./link-abort.js";
@@ -47,7 +53,7 @@ export async function readAttempt(
   const idle = new IdleWatch(options.idle_timeout_ms, () =>
     attempt.abort(new IdleTimeout(options.idle_timeout_ms)),
   );
-  let iterator: AsyncIterator<UpstreamItem> | undefined;
+  let iterator: UpstreamStream | undefined;
   try {
     const opened = await source.open(request, signal);
     iterator = opened;
@@ -67,16 +73,20 @@ export async function readAttempt(
         progressed();
       }
       if (next.done) break;
-      idle.touch();
-      const item = next.value;
-      if (item.lettaRunId !== undefined) state.lettaRunId = item.lettaRunId;
-      for (const output of item.outputs) if (output.type === "stop") state.stopReason = output.stop_reason;
-      const waiting = sink.item(item, signal, idle);
-      if (waiting) await waiting;
-      throwIfAborted(attempt.signal);
-      if (item.seqId !== undefined && item.seqId !== state.lastSeqId) {
-        state.lastSeqId = item.seqId;
-        progressed();
+      // This item, then every one already read with it (takeReady), without a promise each.
+      for (let item: UpstreamItem | undefined = next.value; item !== undefined;) {
+        idle.touch();
+        if (item.lettaRunId !== undefined) state.lettaRunId = item.lettaRunId;
+        for (const output of item.outputs) if (output.type === "stop") state.stopReason = output.stop_reason;
+        const waiting = sink.item(item, signal, idle);
+        if (waiting) await waiting;
+        throwIfAborted(attempt.signal);
+        if (item.seqId !== undefined && item.seqId !== state.lastSeqId) {
+          state.lastSeqId = item.seqId;
+          progressed();
+        }
+        item = opened.takeReady?.();
+        if (item !== undefined) throwIfAborted(signal);
       }
     }
     if (state.stopReason === undefined) {

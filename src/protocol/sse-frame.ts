@@ -6,7 +6,12 @@ import type { ReaderError } from "./events.js";
  * and forge a field or an event. Encoded once per event; every reader writes the same bytes.
  */
 export function encodeEventFrame(id: string | number, type: string, json: string): Buffer {
-  return Buffer.from(`id: ${id}\nevent: ${type}\ndata: ${json}\n\n`);
+  return Buffer.from(eventFrameText(id, type, json));
+}
+
+/** The text of `encodeEventFrame`, for a store that encodes it into a buffer of its own. */
+export function eventFrameText(id: string | number, type: string, json: string): string {
+  return `id: ${id}\nevent: ${type}\ndata: ${json}\n\n`;
 }
 
 /** A reader-level problem (API.md §3): `event: error`, no `id:`, optionally a `retry:` hint. */

@@ -2,7 +2,8 @@ import type { EventDraft } from "../protocol/events.js";
 import { stampJson } from "./stamp-json.js";
 import { emptySnapshot, foldEvent, type RunSnapshot } from "../protocol/run-snapshot.js";
 import { EventLog } from "./event-log.js";
-import { LoggedEvent } from "./logged-event.js";
+import { FrameSlab } from "./frame-slab.js";
+import { eventFrameText } from "../protocol/sse-frame.js";
 import {
   CursorExpired,
   type EventStore,
@@ -27,6 +28,8 @@ interface RunEntry {
   /** The run id as a JSON string literal, stamped into every event. */
   runIdJson: string;
   log: EventLog;
+  /** Where the run's frames are encoded (see FrameSlab). */
+  frames: FrameSlab;
   snapshot: RunSnapshot;
   endedAt: number | undefined;
 }
@@ -72,6 +75,7 @@ export class MemoryEventStore implements EventStore {
       meta,
       runIdJson: JSON.stringify(meta.runId),
       log: new EventLog(this.retention.max_events_per_run),
+      frames: new FrameSlab(),
       snapshot: emptySnapshot(meta.runId, meta.createdAt),
       endedAt: undefined,
     });
@@ -88,14 +92,9 @@ export class MemoryEventStore implements EventStore {
     const seq = run.log.head + 1;
     const ts = this.now();
     const agentId = "agent_id" in draft ? draft.agent_id : undefined;
-    const stored = LoggedEvent.encode(
-      seq,
-      draft.type,
-      agentId,
-      runId,
-      this.firehose.head + 1,
-      stampJson(draft, run.runIdJson, seq, ts),
-    );
+    const json = stampJson(draft, run.runIdJson, seq, ts);
+    const frame = eventFrameText(seq, draft.type, json);
+    const stored = run.frames.frame(seq, draft.type, agentId, runId, this.firehose.head + 1, frame);
     foldEvent(run.snapshot, draft, seq, ts);
     run.log.push(stored);
     this.firehose.push(stored);

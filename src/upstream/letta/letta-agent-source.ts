@@ -1,5 +1,5 @@
 import type Letta from "@letta-ai/letta-client";
-import type { AgentSource, OpenRequest, UpstreamItem } from "../../core/agent-source.js";
+import type { AgentSource, OpenRequest, UpstreamItem, UpstreamStream } from "../../core/agent-source.js";
 import { openFailure, streamFailure } from "./classify-letta-error.js";
 import { decodeLettaStream, type LettaMessages } from "./decode-letta-stream.js";
 import { mapLettaMessage, newMappingState } from "./map-letta-message.js";
@@ -18,7 +18,7 @@ import { mapLettaMessage, newMappingState } from "./map-letta-message.js";
  */
 export function createLettaAgentSource(client: Letta): AgentSource {
   return {
-    async open(request: OpenRequest, signal: AbortSignal): Promise<AsyncIterator<UpstreamItem>> {
+    async open(request: OpenRequest, signal: AbortSignal): Promise<UpstreamStream> {
       const background = request.mode === "send" && request.background;
       let response: Response;
       try {
@@ -70,7 +70,7 @@ export function createLettaAgentSource(client: Letta): AgentSource {
 }
 
 /** Maps each Letta message and turns read errors into the core's failures. */
-function mapStream(iterator: LettaMessages, signal: AbortSignal): AsyncIterator<UpstreamItem> {
+function mapStream(iterator: LettaMessages, signal: AbortSignal): UpstreamStream {
   const state = newMappingState();
   const mapped = (result: IteratorResult<unknown>): IteratorResult<UpstreamItem> =>
     result.done
@@ -89,6 +89,8 @@ function mapStream(iterator: LettaMessages, signal: AbortSignal): AsyncIterator<
             value: mapLettaMessage(iterator.take() as Record<string, unknown>, state),
           })
         : iterator.next().then(mapped, failed),
+    takeReady: (): UpstreamItem | undefined =>
+      iterator.ready ? mapLettaMessage(iterator.take() as Record<string, unknown>, state) : undefined,
     async return(): Promise<IteratorResult<UpstreamItem>> {
       await iterator.return();
       return { done: true, value: undefined };
