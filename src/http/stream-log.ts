@@ -53,12 +53,26 @@ class LogFollower {
     sse.whenClosed(this.stop);
   }
 
-  /** Reads the next batch (while reading, the closures below are the only allocation). */
+  /**
+   * Reads the next batch (while reading, the closures below are the only allocation). Whatever
+   * throws on the way ends the reader with that error, as a rejection of an async loop would.
+   */
   pull(): void {
     if (this.stopped) return;
-    this.log.read(this.cursor, BATCH).then(
+    let reading: Promise<ReadBatch & { next?: number }>;
+    try {
+      reading = this.log.read(this.cursor, BATCH);
+    } catch (error) {
+      this.finish(error);
+      return;
+    }
+    reading.then(
       (batch) => {
-        this.take(batch);
+        try {
+          this.take(batch);
+        } catch (error) {
+          this.finish(error);
+        }
       },
       (error: unknown) => {
         this.finish(error);
@@ -86,8 +100,12 @@ class LogFollower {
       // Only under backpressure: a closure per stalled batch, none per idle reader.
       this.sse.whenDrained(() => {
         if (this.stopped) return;
-        this.delivered?.(events);
-        this.next(batch.ended, full);
+        try {
+          this.delivered?.(events);
+          this.next(batch.ended, full);
+        } catch (error) {
+          this.finish(error);
+        }
       });
     }
   }
