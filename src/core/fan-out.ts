@@ -13,6 +13,7 @@ import type { Failure } from "./classify-failure.js";
 import type { ConversationTurns } from "./conversation-turns.js";
 import { resolveConversations, type RunConversations } from "./new-conversations.js";
 import { RunOutcome } from "./run-outcome.js";
+import { StartPacer } from "./start-pacer.js";
 
 /** Everything a run needs, resolved: which agents, with which options. */
 export interface RunPlan {
@@ -147,6 +148,7 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
       Math.max(0, context.runDeadlineAt - now()),
     );
 
+    const starts = new StartPacer();
     let conversations: Record<string, string> = continuation?.conversations ?? {};
     let unavailable: Record<string, Failure> = {};
     const agentStreams = running.map((agent, index) => {
@@ -169,10 +171,14 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
           ...(resume ? { resume } : {}),
           ...(unavailable[agent.agentId] ? { unavailable: unavailable[agent.agentId] } : {}),
         };
-        void runAgent(spec, context, stop.signal, (event) => agentSubscriber.next(event)).then(
-          () => agentSubscriber.complete(),
-          (error: unknown) => agentSubscriber.error(error),
-        );
+        // Many agents start over several turns of the event loop (see StartPacer).
+        starts.start(() => {
+          if (agentSubscriber.closed) return;
+          void runAgent(spec, context, stop.signal, (event) => agentSubscriber.next(event)).then(
+            () => agentSubscriber.complete(),
+            (error: unknown) => agentSubscriber.error(error),
+          );
+        });
         return () => stop.abort(stopCancelled("The run was torn down."));
       });
     });
@@ -238,6 +244,7 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
     }
     return () => {
       clearTimeout(deadline);
+      starts.stop();
       subscription.unsubscribe();
     };
   });
