@@ -39,7 +39,8 @@ export class SseWriter {
     this.lastTick = heartbeat.tick;
     this.sink = compressor ?? response;
     if (compressor) compressor.pipe(response);
-    response.once("close", this.onClose);
+    // `on`, not `once`: once wraps the listener in a bound function and its state, per reader.
+    response.on("close", this.onClose);
   }
 
   get closed(): boolean {
