@@ -47,13 +47,14 @@ describe('conversation: "agent" (the default): one writer per conversation', () 
     expect(queued.map((event) => [event.agent_id, event.reason, event.position]).sort()).toEqual(
       AGENTS.map((id) => [id, "conversation_busy", 1]),
     );
-    // queued_ms counts the wait: most of the time the earlier run's agent took to answer (the two
-    // runs started a few ms apart).
+    // queued_ms counts the wait: from the later run's start at least until the earlier run's agent
+    // ended (its agent.completed; both stamps from the service's clock, in whole ms).
     const earlier = later === a ? b : a;
     expect(ofType(later, "run.started")[0]?.message).toMatch(/^(first|second) question here$/);
+    const laterStart = ofType(later, "run.started")[0]?.ts ?? Infinity;
     for (const done of ofType(later, "agent.completed")) {
       const other = ofType(earlier, "agent.completed").find((event) => event.agent_id === done.agent_id);
-      expect(done.metrics.queued_ms).toBeGreaterThanOrEqual((other?.metrics.duration_ms ?? Infinity) / 2);
+      expect(done.metrics.queued_ms).toBeGreaterThanOrEqual((other?.ts ?? Infinity) - laterStart - 1);
     }
     expect(ofType(later, "run.started")[0]?.agents).toEqual(
       AGENTS.map((id) => ({ agent_id: id, conversation_id: "default" })),
