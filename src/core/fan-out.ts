@@ -111,7 +111,9 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
   const events = new Observable<EventDraft>((subscriber) => {
     const startedAt = continuation?.startedAt ?? now();
     const concurrency = plan.options.max_concurrency;
-    const limit = pLimit(concurrency);
+    // Only a run with more agents than slots needs the limiter; the others go at once, without
+    // its promises and queue on the way to their first request.
+    const limit = running.length > concurrency ? pLimit(concurrency) : undefined;
     const context: AgentRunContext = {
       source: deps.source,
       runId: deps.runId,
@@ -119,7 +121,7 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
       admit: async (agentId, conversationId, signal, queued) => {
         const giveTurnBack = await deps.turns.take({ agentId, conversationId }, deps.runId, signal, queued);
         try {
-          const giveSlotBack = await takeSlot(limit, signal);
+          const giveSlotBack = limit ? await takeSlot(limit, signal) : noSlot;
           return () => {
             giveSlotBack();
             giveTurnBack();
@@ -252,6 +254,11 @@ export function fanOut(plan: RunPlan, deps: FanOutDeps): FanOut {
   const handOver = () => stopAgents(stops.keys(), stopHandedOver());
   const fail = (message: string) => stopAgents(stops.keys(), stopFailed(message));
   return { events, gate, cancel, handOver, fail };
+}
+
+/** What a run without a limiter gives back for a slot: nothing. */
+function noSlot(): void {
+  // Every agent of the run had a slot from the start.
 }
 
 /**

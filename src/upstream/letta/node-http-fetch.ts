@@ -45,9 +45,11 @@ export function nodeHttpFetch({ keepAliveMs = 4_000 }: { keepAliveMs?: number } 
   // A connection idle this long in the pool is closed (undici's keepAliveTimeout, 4 s), before a
   // server closes it under a request (uvicorn's default is 5 s). A quiet stream is not idle for
   // the agent: its socket only notifies, and the core's idle timer decides.
+  // No Nagle: a request is one write, but a body sent after its headers (or a second request on
+  // the socket while an ACK is outstanding) would otherwise wait for the peer's delayed ACK.
   const agents = {
-    "http:": new HttpAgent({ keepAlive: true, timeout: keepAliveMs }),
-    "https:": new HttpsAgent({ keepAlive: true, timeout: keepAliveMs }),
+    "http:": new HttpAgent({ keepAlive: true, timeout: keepAliveMs, noDelay: true }),
+    "https:": new HttpsAgent({ keepAlive: true, timeout: keepAliveMs, noDelay: true }),
   };
   return (input, init) => {
     const url = new URL(typeof input === "string" || input instanceof URL ? input : input.url);
