@@ -14,6 +14,8 @@ import { classifyFailure, internalFailure, type Failure } from "./classify-failu
 import { planRetry } from "./plan-retry.js";
 import type { AgentProgress } from "./agent-progress.js";
 import { readAttempt, type AttemptState } from "./read-attempt.js";
+import { cancelUpstream, end, finish } from "./agent-end.js";
+import { takeOver } from "./agent-takeover.js";
 
 /** What the run shares with each of its agents. */
 export interface AgentRunContext {
@@ -63,9 +65,6 @@ export interface AgentRunSpec {
   /** Set when the agent cannot start at all (its new conversation could not be created). */
   unavailable?: Failure;
 }
-
-/** Bound on waiting for Letta's cancel endpoint before the agent reports `cancelled`. */
-const CANCEL_CALL_TIMEOUT_MS = 2_000;
 
 /**
  * Runs one agent stream to its end: opens the upstream, retries and resumes per API.md §4,
@@ -257,105 +256,4 @@ export async function runAgent(
     context.reportInternal(agentId, new Error("the agent's attempt loop ended without an outcome"));
   }
   return end(sink, metrics, "failed", { code: final.code, message: final.message }, state.stopReason);
-}
-
-/**
- * How to continue an agent that another instance was running (API.md §4 and §6): a message
- * Letta accepted is resumed from the last `seq_id` in the log, never sent again; one it never
- * accepted is sent; one it accepted without a way to resume (foreground) ends
- * `upstream_disconnected`, keeping its text. The takeover counts as an attempt.
- */
-function takeOver(
-  progress: AgentProgress,
-  options: AgentOptions,
-  state: AttemptState,
-): { kind: "retry"; mode: "resend" | "resume" } | { kind: "fail"; failure: Failure } {
-  const lost = "The instance running this agent stopped";
-  if (progress.attempt + 1 > options.retry.max_attempts) {
-    return {
-      kind: "fail",
-      failure: {
-        code: "upstream_disconnected",
-        message: `${lost}, and its attempts (retry.max_attempts = ${options.retry.max_attempts}) are spent.`,
-        retryable: false,
-      },
-    };
-  }
-  if (!progress.accepted) return { kind: "retry", mode: "resend" };
-  if (progress.background && progress.letta_run_id !== undefined) {
-    state.accepted = true;
-    state.lettaRunId = progress.letta_run_id;
-    state.lastSeqId = progress.last_seq_id;
-    return { kind: "retry", mode: "resume" };
-  }
-  if (options.retry.resend_after_accept) return { kind: "retry", mode: "resend" };
-  return {
-    kind: "fail",
-    failure: {
-      code: "upstream_disconnected",
-      message: `${lost} after Letta accepted the message, and its stream cannot be resumed (it was not in background mode); the text so far is kept.`,
-      retryable: false,
-    },
-  };
-}
-
-/** Maps Letta's stop reason to the agent's final status (letta-wire §2.6). */
-async function finish(
-  sink: AgentOutputSink,
-  metrics: AgentMetricsTracker,
-  stopReason: string | undefined,
-): Promise<AgentEndStatus> {
-  const reason = stopReason ?? "end_turn";
-  if (["end_turn", "max_steps", "tool_rule", "requires_approval"].includes(reason)) {
-    return end(sink, metrics, "completed", undefined, reason);
-  }
-  if (reason === "cancelled") {
-    return end(
-      sink,
-      metrics,
-      "cancelled",
-      { code: "cancelled", message: "Letta cancelled the agent's run." },
-      reason,
-    );
-  }
-  return end(
-    sink,
-    metrics,
-    "failed",
-    { code: "upstream_error", message: `Letta stopped the agent with stop reason "${reason}".` },
-    reason,
-  );
-}
-
-function end(
-  sink: AgentOutputSink,
-  metrics: AgentMetricsTracker,
-  status: AgentEndStatus,
-  error?: { code: string; message: string },
-  stopReason?: string,
-): Promise<AgentEndStatus> {
-  sink.close();
-  sink.event({
-    type: "agent.completed",
-    agent_id: sink.agentId,
-    status,
-    ...(stopReason === undefined ? {} : { stop_reason: stopReason }),
-    ...(error === undefined ? {} : { error }),
-    metrics: metrics.finish(),
-  });
-  return Promise.resolve(status);
-}
-
-/** Best effort: Letta keeps working after a client disconnect, so tell it to stop (letta-wire §1.4). */
-async function cancelUpstream(
-  source: AgentSource,
-  agentId: string,
-  lettaRunId: string | undefined,
-): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([
-    source.cancel(agentId, lettaRunId),
-    new Promise<void>((resolve) => (timer = setTimeout(resolve, CANCEL_CALL_TIMEOUT_MS))),
-  ]);
-  clearTimeout(timer);
 }
