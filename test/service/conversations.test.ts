@@ -109,7 +109,8 @@ describe('conversation: "new"', () => {
 
 describe("follow-ups (POST /v1/runs/{id}/follow-ups)", () => {
   async function ask(message: string, conversation: "agent" | "new"): Promise<FanoutEvent[]> {
-    const response = await harness!.post(
+    if (!harness) throw new Error("start the harness first");
+    const response = await harness.post(
       "/v1/panels/pair/runs",
       { message, options: { conversation } },
       { accept: "text/event-stream" },

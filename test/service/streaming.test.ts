@@ -124,10 +124,12 @@ describe("POST /v1/runs streaming", () => {
       expect(requests[0]?.path).toBe("/v1/conversations/default/messages");
       expect(requests[0]?.body).toMatchObject({
         agent_id: id,
-        messages: [{ role: "user", content: "count", otid: expect.stringMatching(/^[0-9a-f-]{36}$/) }],
+        messages: [{ role: "user", content: "count" }],
         streaming: true,
         stream_tokens: true,
       });
+      const [sent] = (requests[0]?.body as { messages: { otid: string }[] }).messages;
+      expect(sent?.otid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     }
   });
 });
