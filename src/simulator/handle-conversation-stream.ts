@@ -8,7 +8,7 @@ import {
   validationErrorBody,
   type PydanticError,
 } from "./letta-errors.js";
-import { laxBool, laxInt } from "./pydantic-lax.js";
+import { laxBool, laxInt, optionalString } from "./pydantic-lax.js";
 import type { SimRun } from "./run-store.js";
 import { delay, type SimulatorContext } from "./simulator-context.js";
 import { openRunReader } from "./start-run.js";
@@ -23,23 +23,6 @@ interface StreamRequest {
   readonly otid: string | null;
   readonly startingAfter: number;
   readonly includePings: boolean;
-}
-
-function optionalString(
-  source: Record<string, unknown>,
-  name: string,
-  errors: PydanticError[],
-): string | null {
-  const value = source[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value === "string") return value;
-  errors.push({
-    type: "string_type",
-    loc: ["body", name],
-    msg: "Input should be a valid string",
-    input: value,
-  });
-  return null;
 }
 
 // The body is optional (`Body(None)`): without one, Letta has no request, so no keepalive pings.

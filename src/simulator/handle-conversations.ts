@@ -8,24 +8,8 @@ import {
   validationErrorBody,
   type PydanticError,
 } from "./letta-errors.js";
+import { isObject, optionalString } from "./pydantic-lax.js";
 import type { SimulatorContext } from "./simulator-context.js";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function optionalString(body: Record<string, unknown>, name: string, errors: PydanticError[]): string | null {
-  const value = body[name];
-  if (value === undefined || value === null) return null;
-  if (typeof value === "string") return value;
-  errors.push({
-    type: "string_type",
-    loc: ["body", name],
-    msg: "Input should be a valid string",
-    input: value,
-  });
-  return null;
-}
 
 // `CreateConversation` (optional body, every field optional; unknown fields ignored).
 function conversationInput(

@@ -1,6 +1,6 @@
 import { PyRaw, pythonRepr } from "./python-repr.js";
 import { validationErrorBody, type PydanticError } from "./letta-errors.js";
-import { laxBool, laxInt } from "./pydantic-lax.js";
+import { isObject, laxBool, laxInt } from "./pydantic-lax.js";
 import { newUuid } from "./letta-ids.js";
 
 /** One input message as Letta stores it: its otid is the client's, or a fresh uuid4. */
@@ -44,10 +44,6 @@ export type MessageRequestResult =
   | { readonly ok: false; readonly body: Record<string, unknown> };
 
 const ROLES = ["user", "system", "assistant"];
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 // Simplified pydantic errors for MessageCreate items (the real ones list every union member).
 function messageErrors(messages: unknown): PydanticError[] {

@@ -66,3 +66,26 @@ export function laxInt(name: string, value: unknown, fallback: number): Field<nu
     error: { type: "int_type", loc, msg: "Input should be a valid integer", input: value },
   };
 }
+
+/** An optional string field of a request body (`Optional[str]`): null when absent or null. */
+export function optionalString(
+  source: Record<string, unknown>,
+  name: string,
+  errors: PydanticError[],
+): string | null {
+  const value = source[name];
+  if (value === undefined || value === null) return null;
+  if (typeof value === "string") return value;
+  errors.push({
+    type: "string_type",
+    loc: ["body", name],
+    msg: "Input should be a valid string",
+    input: value,
+  });
+  return null;
+}
+
+/** A JSON object (what pydantic takes for a model), not an array or null. */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
