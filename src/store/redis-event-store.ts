@@ -15,7 +15,7 @@ import { LoggedEvent } from "./logged-event.js";
 import type { RunBatch } from "./redis-append-script.js";
 import { LiveTails } from "./redis-live-tails.js";
 import { readFirehoseFromRedis, readRunFromRedis } from "./redis-reads.js";
-import { listRunsFromRedis, snapshotFromRedis } from "./redis-run-queries.js";
+import { listRunsFromRedis, snapshotWithFollowUps } from "./redis-run-queries.js";
 import { RedisLeases } from "./redis-leases.js";
 import { RedisRunWriter, type WriterCounts } from "./redis-run-writer.js";
 import { RedisRunControl } from "./redis-run-control.js";
@@ -207,16 +207,8 @@ export class RedisEventStore implements EventStore {
     return Number(await link.send(["GET", keys.firehoseHead]));
   }
 
-  async snapshot(runId: string): Promise<RunSnapshot | undefined> {
-    const { link, keys } = this.options;
-    const own = this.own.get(runId);
-    // Follow-ups may start on any instance: they are listed in Redis, also for a run written here.
-    const [snapshot, followUps] = await Promise.all([
-      own ? own.snapshot : snapshotFromRedis(link, keys, runId),
-      link.send(["HGET", keys.runMeta(runId), "follow_ups"]) as Promise<string | null>,
-    ]);
-    if (!snapshot || typeof followUps !== "string") return snapshot;
-    return { ...snapshot, follow_ups: followUps.split(" ") };
+  snapshot(runId: string): Promise<RunSnapshot | undefined> {
+    return snapshotWithFollowUps(this.options.link, this.options.keys, runId, this.own.get(runId)?.snapshot);
   }
 
   listRuns(limit: number, after: string | undefined): Promise<RunSummary[]> {

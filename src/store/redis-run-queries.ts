@@ -29,6 +29,25 @@ export async function snapshotFromRedis(
 }
 
 /**
+ * `GET /v1/runs/{id}` on any instance: `own` (the live snapshot of a run this instance writes) or
+ * the one folded from Redis, with the run's follow-ups, which may have started on any instance and
+ * are listed in the run's meta (the append script adds each one there).
+ */
+export async function snapshotWithFollowUps(
+  link: RedisLink,
+  keys: RedisKeys,
+  runId: string,
+  own: RunSnapshot | undefined,
+): Promise<RunSnapshot | undefined> {
+  const [snapshot, followUps] = await Promise.all([
+    own ?? snapshotFromRedis(link, keys, runId),
+    link.send(["HGET", keys.runMeta(runId), "follow_ups"]) as Promise<string | null>,
+  ]);
+  if (!snapshot || typeof followUps !== "string") return snapshot;
+  return { ...snapshot, follow_ups: followUps.split(" ") };
+}
+
+/**
  * `GET /v1/runs` across instances: newest first by creation, `after` a run id. Runs that expired
  * are skipped and dropped from the index. `own` gives the live snapshot of runs this instance
  * writes (their status in Redis is only updated when they end).
