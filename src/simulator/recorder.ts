@@ -1,4 +1,5 @@
 import type { SimRunStatus } from "./run-store.js";
+import { overlappingRuns } from "./run-overlaps.js";
 
 /** What kind of request the simulator saw. */
 export type RecordedRequestKind = "message" | "resume" | "cancel" | "retrieve" | "list" | "other";
@@ -200,25 +201,7 @@ export class SimRecorder implements SimRecord {
   }
 
   overlaps(agentId?: string): readonly (readonly [RecordedRun, RecordedRun])[] {
-    const byConversation = new Map<string, RecordedRun[]>();
-    for (const run of this.runs(agentId)) {
-      const key = `${run.agentId} ${run.conversationId}`;
-      const list = byConversation.get(key) ?? [];
-      list.push(run);
-      byConversation.set(key, list);
-    }
-    const pairs: (readonly [RecordedRun, RecordedRun])[] = [];
-    // runLog is in start order, so each run only needs the later ones that started before it ended.
-    for (const list of byConversation.values()) {
-      list.forEach((first, index) => {
-        const end = first.endedAt ?? Number.POSITIVE_INFINITY;
-        for (const second of list.slice(index + 1)) {
-          if (second.startedAt >= end) break;
-          pairs.push([first, second]);
-        }
-      });
-    }
-    return pairs.sort((a, b) => a[1].startedAt - b[1].startedAt);
+    return overlappingRuns(this.runs(agentId));
   }
 
   conversationMessages(conversationId: string, agentId?: string): readonly RecordedMessage[] {
