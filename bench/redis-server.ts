@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
+import { freePort, isExecutable } from "./local-host.js";
 import { probeRedis } from "./redis-server-probe.js";
 import { REDIS_DIR_PREFIX, reapOrphanedRedisServers, recordOwner } from "./redis-server-orphans.js";
 
@@ -220,32 +220,9 @@ async function killAndWait(child: ChildProcess): Promise<void> {
   }
 }
 
-/** A port the OS says is free on 127.0.0.1 (from the ephemeral range, so never 6379). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   // 'exit' handlers must be synchronous: kill and remove, without waiting.
   process.once("exit", killRedisServersNow);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

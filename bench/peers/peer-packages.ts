@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
 import { delimiter, join } from "node:path";
+import { isExecutable } from "../local-host.js";
 
 /** A peer ready to start (`found`), or why it is skipped. */
 export type PeerInstall = { found: string; version: string } | { skipped: string };
@@ -105,13 +105,4 @@ function aptInstall(packages: string[]): string | undefined {
 function findExecutable(name: string): string | undefined {
   const folders = [...(process.env.PATH ?? "").split(delimiter).filter((folder) => folder !== ""), ...SBIN];
   return folders.map((folder) => join(folder, name)).find(isExecutable);
-}
-
-function isExecutable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -9,9 +9,9 @@ import {
   writeFileSync,
 } from "node:fs";
 import { get } from "node:http";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "../local-host.js";
 
 /** Every peer (nginx, uvicorn) runs in a temp dir of its own named with this prefix, as its cwd. */
 const PEER_DIR_PREFIX = "fanout-bench-peer-";
@@ -221,19 +221,5 @@ function httpGet(url: string, timeoutMs: number): Promise<string | undefined> {
     });
     req.setTimeout(timeoutMs, () => req.destroy());
     req.on("error", () => resolve(undefined));
-  });
-}
-
-/** A port the OS says is free on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
   });
 }
